@@ -36,6 +36,7 @@ import {
   eventData,
   type FetchedSocket,
   fetchedSocket,
+  SERVER_RESERVED_EVENTS,
   type SocketSelector,
 } from "./packet.js";
 
@@ -317,7 +318,12 @@ function readRequest(m: Obj): ClassicRequest {
     case RequestType.REMOTE_FETCH:
       return { type, uid, requestId: nonEmptyStr(m.requestId, "requestId"), opts: decodeSelector(m.opts, "opts") };
     case RequestType.SERVER_SIDE_EMIT:
-      return { type, uid, requestId: optStr(m.requestId, "requestId"), data: eventData(m.data, "data") };
+      return {
+        type,
+        uid,
+        requestId: optStr(m.requestId, "requestId"),
+        data: eventData(m.data, "data", SERVER_RESERVED_EVENTS),
+      };
     case RequestType.BROADCAST:
       return {
         type,

@@ -20,6 +20,7 @@ import {
   eventData,
   type FetchedSocket,
   fetchedSocket,
+  SERVER_RESERVED_EVENTS,
 } from "./packet.js";
 
 /** Message numbers of socket.io-adapter's ClusterAdapter (≥ 2.5.3). */
@@ -89,7 +90,10 @@ function wireData(message: ClusterMessage): unknown {
     case ClusterMessageType.FETCH_SOCKETS_RESPONSE:
       return { requestId: message.data.requestId, sockets: message.data.sockets };
     case ClusterMessageType.SERVER_SIDE_EMIT:
-      return { packet: message.data.packet, requestId: message.data.requestId };
+      // socket.io-adapter writes the requestId first when an ack is expected
+      return message.data.requestId === undefined
+        ? { packet: message.data.packet }
+        : { requestId: message.data.requestId, packet: message.data.packet };
     case ClusterMessageType.SERVER_SIDE_EMIT_RESPONSE:
     case ClusterMessageType.BROADCAST_ACK:
       return { requestId: message.data.requestId, packet: message.data.packet };
@@ -173,7 +177,10 @@ function readData(m: Obj): ClusterData {
     }
     case ClusterMessageType.SERVER_SIDE_EMIT: {
       const d = obj(m.data, "data");
-      const data = { packet: eventData(d.packet, "data.packet"), requestId: optStr(d.requestId, "data.requestId") };
+      const data = {
+        packet: eventData(d.packet, "data.packet", SERVER_RESERVED_EVENTS),
+        requestId: optStr(d.requestId, "data.requestId"),
+      };
       return { type, data: compact(data) };
     }
     case ClusterMessageType.SERVER_SIDE_EMIT_RESPONSE:

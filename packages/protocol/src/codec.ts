@@ -61,18 +61,49 @@ export function decodeBinary(bytes: Buffer, options: DecodeOptions | undefined):
 
 /** Decodes a JSON message into a checked value. Never throws. */
 export function decodeJson(bytes: Buffer, options: DecodeOptions | undefined): unknown {
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // Measured on the bytes first: JSON.parse itself is slow on megabytes of nested brackets.
+  if (jsonDepthExceeds(bytes, maxDepth)) {
+    return new ProtocolError("TOO_DEEP", `invalid JSON: nesting deeper than ${maxDepth}`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     return asProtocolError(err, "invalid JSON");
   }
-  try {
-    checkTree(value, options?.maxDepth ?? DEFAULT_MAX_DEPTH);
-  } catch (err) {
-    return asProtocolError(err, "invalid JSON");
+  // A "__proto__" key can only come from those bytes, spelled out or with \u escapes.
+  if (bytes.indexOf("__proto__") !== -1 || bytes.indexOf("\\u") !== -1) {
+    try {
+      checkTree(value, maxDepth);
+    } catch (err) {
+      return asProtocolError(err, "invalid JSON");
+    }
   }
   return value;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+// Bracket nesting of JSON text, skipping string contents. Malformed text is left for JSON.parse to reject.
+function jsonDepthExceeds(bytes: Buffer, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 /** JSON when the first byte is `{`, else msgpack (or the custom parser). Never throws. */

@@ -64,13 +64,20 @@ export function room(value: unknown, path: string): Room {
   return fail(`expected a room name, got ${describe(value)}`, path);
 }
 
-/** A list of rooms. `""` (the Python emitter's empty list) and, where `optional`, a missing field mean none. */
+/**
+ * A list of rooms. `""` (the Python emitter's empty list) and, where `optional`, a missing field mean none.
+ * The decoded array is checked in place and returned as is: decoders own the values they produced.
+ */
 export function rooms(value: unknown, path: string, optional = false): Room[] {
   if (value === "" || (optional && (value === undefined || value === null))) return [];
   if (!Array.isArray(value)) fail(`expected an array of rooms, got ${describe(value)}`, path);
-  const out = new Array<Room>(value.length);
-  for (let i = 0; i < value.length; i++) out[i] = room(value[i], `${path}[${i}]`);
-  return out;
+  for (let i = 0; i < value.length; i++) {
+    const r: unknown = value[i];
+    if (typeof r !== "string" && !(typeof r === "number" && Number.isFinite(r))) {
+      fail(`expected a room name, got ${describe(r)}`, `${path}[${i}]`);
+    }
+  }
+  return value as Room[];
 }
 
 export function array(value: unknown, path: string): unknown[] {

@@ -5,15 +5,47 @@ import { ProtocolError } from "./errors.js";
 
 const FORBIDDEN_KEY = "__proto__";
 
+// Map keys the protocol itself uses, matched by their bytes so that decoding them allocates nothing.
+const KNOWN_KEYS = [
+  "type",
+  "data",
+  "nsp",
+  "id",
+  "uid",
+  "rooms",
+  "except",
+  "flags",
+  "volatile",
+  "compress",
+  "local",
+  "broadcast",
+  "binary",
+  "timeout",
+  "requestId",
+  "packet",
+  "opts",
+  "sockets",
+  "clientCount",
+  "handshake",
+  "close",
+  "sid",
+  "room",
+];
+// indexed by fixstr header byte, then the key's first byte
+const KEY_TABLE: Array<Map<number, Array<[Buffer, string]>>> = [];
+for (const key of KNOWN_KEYS) {
+  const bytes = Buffer.from(key);
+  const header = 0xa0 | bytes.length;
+  const byFirst = (KEY_TABLE[header] ??= new Map());
+  const list = byFirst.get(bytes[0] as number) ?? [];
+  list.push([bytes, key]);
+  byFirst.set(bytes[0] as number, list);
+}
+
 class Reader {
   pos = 0;
-  readonly view: DataView;
-  constructor(
-    readonly buf: Buffer,
-    readonly maxDepth: number,
-  ) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
+  buf: Buffer = Buffer.alloc(0);
+  maxDepth = 0;
 
   fail(what: string): never {
     throw new ProtocolError("MALFORMED", `invalid msgpack: ${what} at byte ${this.pos}`);
@@ -29,15 +61,35 @@ class Reader {
   }
   u16(): number {
     this.need(2, "length");
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return ((b[p] as number) << 8) | (b[p + 1] as number);
   }
   u32(): number {
     this.need(4, "length");
-    const v = this.view.getUint32(this.pos);
+    const v = this.buf.readUInt32BE(this.pos);
     this.pos += 4;
     return v;
+  }
+
+  // A known protocol key at the current position, or undefined.
+  knownKey(): string | undefined {
+    const b = this.buf;
+    const p = this.pos;
+    const candidates = KEY_TABLE[b[p] as number]?.get(b[p + 1] as number);
+    if (candidates === undefined) return undefined;
+    for (const [bytes, key] of candidates) {
+      const len = bytes.length;
+      if (p + 1 + len > b.length) continue;
+      let i = 1;
+      while (i < len && b[p + 1 + i] === bytes[i]) i++;
+      if (i === len) {
+        this.pos = p + 1 + len;
+        return key;
+      }
+    }
+    return undefined;
   }
 
   str(len: number): string {
@@ -77,8 +129,10 @@ class Reader {
     // every element takes at least one byte
     if (len > this.buf.length - this.pos) this.fail(`array of ${len} elements longer than the message`);
     if (depth >= this.maxDepth) throw new ProtocolError("TOO_DEEP", `nesting deeper than ${this.maxDepth}`);
-    const out = new Array<unknown>(len);
-    for (let i = 0; i < len; i++) out[i] = this.value(depth + 1);
+    // Grow rather than preallocate: nested headers that each claim the rest of the message must not cost
+    // depth × length slots before a single element is read.
+    const out: unknown[] = [];
+    for (let i = 0; i < len; i++) out.push(this.value(depth + 1));
     return out;
   }
 
@@ -89,7 +143,7 @@ class Reader {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < len; i++) {
       const keyAt = this.pos;
-      const key = this.value(depth + 1);
+      const key = this.knownKey() ?? this.value(depth + 1);
       let name: string;
       if (typeof key === "string") name = key;
       else if (typeof key === "number") name = String(key);
@@ -108,7 +162,7 @@ class Reader {
   // fixext 1/2/4/8/16: the length is part of the header byte
   fixext(len: number): unknown {
     this.need(1, "ext type");
-    const type = this.view.getInt8(this.pos++);
+    const type = this.buf.readInt8(this.pos++);
     if (type === 0) {
       // notepack.io 2.x wrote `undefined` as fixext 1 type 0 and Dates as fixext 8 type 0 (milliseconds)
       if (len === 1) {
@@ -118,7 +172,7 @@ class Reader {
       }
       if (len === 8) {
         this.need(8, "date");
-        const ms = this.view.getInt32(this.pos) * 0x100000000 + this.view.getUint32(this.pos + 4);
+        const ms = this.buf.readInt32BE(this.pos) * 0x100000000 + this.buf.readUInt32BE(this.pos + 4);
         this.pos += 8;
         return new Date(ms);
       }
@@ -130,7 +184,7 @@ class Reader {
   // ext 8/16/32: notepack.io 2.x wrote ArrayBuffers as type 0; type -1 with 12 bytes is a 96-bit timestamp
   varext(len: number): unknown {
     this.need(1, "ext type");
-    const type = this.view.getInt8(this.pos++);
+    const type = this.buf.readInt8(this.pos++);
     if (type === 0) return this.arrayBuffer(len);
     if (type === -1 && len === 12) return this.timestamp(len);
     return this.fail(`unsupported ext of type ${type} and ${len} bytes`);
@@ -139,17 +193,17 @@ class Reader {
   // the MessagePack timestamp extension (type -1), as notepack.io 3 writes Dates
   timestamp(len: 4 | 8 | 12): Date {
     this.need(len, "timestamp");
-    const view = this.view;
+    const b = this.buf;
     const p = this.pos;
     this.pos += len;
-    if (len === 4) return new Date(view.getUint32(p) * 1e3);
+    if (len === 4) return new Date(b.readUInt32BE(p) * 1e3);
     if (len === 8) {
-      const hi = view.getUint32(p);
-      const lo = view.getUint32(p + 4);
+      const hi = b.readUInt32BE(p);
+      const lo = b.readUInt32BE(p + 4);
       return new Date(((hi & 0x3) * 0x100000000 + lo) * 1e3 + (hi >>> 2) / 1e6);
     }
-    const ns = view.getUint32(p);
-    const secs = view.getInt32(p + 4) * 0x100000000 + view.getUint32(p + 8);
+    const ns = b.readUInt32BE(p);
+    const secs = b.readInt32BE(p + 4) * 0x100000000 + b.readUInt32BE(p + 8);
     return new Date(secs * 1e3 + ns / 1e6);
   }
 
@@ -160,7 +214,7 @@ class Reader {
     if (b < 0xa0) return this.array(b & 0x0f, depth);
     if (b < 0xc0) return this.str(b & 0x1f);
     if (b > 0xdf) return b - 0x100;
-    const view = this.view;
+    const buf = this.buf;
     let v: number;
     switch (b) {
       case 0xc0:
@@ -183,12 +237,12 @@ class Reader {
         return this.varext(this.u32());
       case 0xca:
         this.need(4, "float32");
-        v = view.getFloat32(this.pos);
+        v = buf.readFloatBE(this.pos);
         this.pos += 4;
         return v;
       case 0xcb:
         this.need(8, "float64");
-        v = view.getFloat64(this.pos);
+        v = buf.readDoubleBE(this.pos);
         this.pos += 8;
         return v;
       case 0xcc:
@@ -199,25 +253,25 @@ class Reader {
         return this.u32();
       case 0xcf:
         this.need(8, "uint64");
-        v = view.getUint32(this.pos) * 0x100000000 + view.getUint32(this.pos + 4);
+        v = buf.readUInt32BE(this.pos) * 0x100000000 + buf.readUInt32BE(this.pos + 4);
         this.pos += 8;
         return v;
       case 0xd0:
         this.need(1, "int8");
-        return view.getInt8(this.pos++);
+        return buf.readInt8(this.pos++);
       case 0xd1:
         this.need(2, "int16");
-        v = view.getInt16(this.pos);
+        v = buf.readInt16BE(this.pos);
         this.pos += 2;
         return v;
       case 0xd2:
         this.need(4, "int32");
-        v = view.getInt32(this.pos);
+        v = buf.readInt32BE(this.pos);
         this.pos += 4;
         return v;
       case 0xd3:
         this.need(8, "int64");
-        v = view.getInt32(this.pos) * 0x100000000 + view.getUint32(this.pos + 4);
+        v = buf.readInt32BE(this.pos) * 0x100000000 + buf.readUInt32BE(this.pos + 4);
         this.pos += 8;
         return v;
       case 0xd4:
@@ -257,9 +311,20 @@ class Reader {
  */
 export function decodeMsgpack(input: Uint8Array, maxDepth: number): unknown {
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const reader = new Reader(buf, maxDepth);
-  if (buf.length === 0) reader.fail("empty message");
-  const value = reader.value(0);
-  if (reader.pos !== buf.length) reader.fail(`${buf.length - reader.pos} trailing bytes`);
-  return value;
+  const reader = shared;
+  reader.buf = buf;
+  reader.pos = 0;
+  reader.maxDepth = maxDepth;
+  try {
+    if (buf.length === 0) reader.fail("empty message");
+    const value = reader.value(0);
+    if (reader.pos !== buf.length) reader.fail(`${buf.length - reader.pos} trailing bytes`);
+    return value;
+  } finally {
+    reader.buf = EMPTY; // do not keep the last message alive
+  }
 }
+
+// Decoding is synchronous and never re-enters, so one reader serves every call.
+const EMPTY = Buffer.alloc(0);
+const shared = new Reader();

@@ -49,7 +49,7 @@ export interface BroadcastOptions extends SocketSelector {
 }
 
 // Event names a client refuses: delivering one makes socket.io-client drop the connection.
-const RESERVED_EVENTS = new Set([
+const CLIENT_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "connect",
   "connect_error",
   "disconnect",
@@ -58,13 +58,28 @@ const RESERVED_EVENTS = new Set([
   "removeListener",
 ]);
 
-/** Checks an event (`[name, ...args]`) the way socket.io-parser will on the client. */
-export function eventData(value: unknown, path: string): unknown[] {
+// Event names a server must not receive through serverSideEmit: the namespace emits the first three itself
+// (socket.io refuses to send them), and "error", "newListener" and "removeListener" have EventEmitter meanings;
+// an "error" with no listener would throw.
+export const SERVER_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connection",
+  "new_namespace",
+  "error",
+  "newListener",
+  "removeListener",
+]);
+
+/**
+ * Checks an event (`[name, ...args]`): the name must be a string that is not `reserved`, or a finite number
+ * (a non-finite one reaches JSON clients as `null`, which they refuse).
+ */
+export function eventData(value: unknown, path: string, reserved = CLIENT_RESERVED_EVENTS): unknown[] {
   const data = array(value, path);
   const name = data[0];
   if (typeof name === "string") {
-    if (RESERVED_EVENTS.has(name)) fail(`reserved event name "${name}"`, `${path}[0]`);
-  } else if (typeof name !== "number") {
+    if (reserved.has(name)) fail(`reserved event name "${name}"`, `${path}[0]`);
+  } else if (typeof name !== "number" || !Number.isFinite(name)) {
     fail("expected an event name", `${path}[0]`);
   }
   return data;
@@ -88,33 +103,47 @@ export function decodePacket(value: unknown, path: string, defaultNsp?: string):
   return packet;
 }
 
+const FLAG_TYPES: Readonly<Record<string, "boolean" | "count">> = {
+  volatile: "boolean",
+  compress: "boolean",
+  local: "boolean",
+  broadcast: "boolean",
+  binary: "boolean",
+  timeout: "count",
+  expectSingleResponse: "boolean",
+};
+
 export function decodeFlags(value: unknown, path: string): BroadcastFlags {
   // missing, or "" from the Python emitter
   if (value === undefined || value === null || value === "") return {};
   const f = obj(value, path);
-  const flags: BroadcastFlags = {};
-  if (f.volatile !== undefined) flags.volatile = bool(f.volatile, `${path}.volatile`);
-  if (f.compress !== undefined) flags.compress = bool(f.compress, `${path}.compress`);
-  if (f.local !== undefined) flags.local = bool(f.local, `${path}.local`);
-  if (f.broadcast !== undefined) flags.broadcast = bool(f.broadcast, `${path}.broadcast`);
-  if (f.binary !== undefined) flags.binary = bool(f.binary, `${path}.binary`);
-  if (f.timeout !== undefined) flags.timeout = count(f.timeout, `${path}.timeout`);
-  if (f.expectSingleResponse !== undefined) {
-    flags.expectSingleResponse = bool(f.expectSingleResponse, `${path}.expectSingleResponse`);
+  let known = true;
+  for (const key in f) {
+    const kind = Object.hasOwn(FLAG_TYPES, key) ? FLAG_TYPES[key] : undefined;
+    if (kind === undefined || f[key] === undefined) {
+      known = false;
+      continue;
+    }
+    if (kind === "boolean") bool(f[key], `${path}.${key}`);
+    else count(f[key], `${path}.${key}`);
   }
-  return flags;
+  if (known) return f as BroadcastFlags;
+  // drop flags this version does not know (e.g. `json` from socket.io 2 emitters)
+  const flags: Obj = {};
+  for (const key in f) if (Object.hasOwn(FLAG_TYPES, key) && f[key] !== undefined) flags[key] = f[key];
+  return flags as BroadcastFlags;
 }
 
-/** `{rooms, except}`; `except` may be missing (emitters before 4.0). Other fields are ignored. */
+/** `{rooms, except}`; a missing list means none (emitters before 4.0 send no `except`). Other fields are ignored. */
 export function decodeSelector(value: unknown, path: string): SocketSelector {
   const o = obj(value, path);
-  return { rooms: rooms(o.rooms, `${path}.rooms`), except: rooms(o.except, `${path}.except`, true) };
+  return { rooms: rooms(o.rooms, `${path}.rooms`, true), except: rooms(o.except, `${path}.except`, true) };
 }
 
 export function decodeOptions(value: unknown, path: string): BroadcastOptions {
   const o: Obj = obj(value, path);
   return {
-    rooms: rooms(o.rooms, `${path}.rooms`),
+    rooms: rooms(o.rooms, `${path}.rooms`, true),
     except: rooms(o.except, `${path}.except`, true),
     flags: decodeFlags(o.flags, `${path}.flags`),
   };
