@@ -37,7 +37,7 @@ export function compare(candidates: Candidate[], { rounds = 9, roundMs = 150 } =
   for (const c of candidates) round(c, roundMs); // warm-up: let the JIT settle
   const samples = candidates.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
-    candidates.forEach((c, i) => samples[i]?.push(round(c, roundMs)));
+    for (const [i, c] of candidates.entries()) samples[i]?.push(round(c, roundMs));
   }
   void sink;
   return candidates.map((c, i) => ({ name: c.name, opsPerSec: median(samples[i] ?? []) }));

@@ -36,7 +36,8 @@ const KEY_TABLE: Array<Map<number, Array<[Buffer, string]>>> = [];
 for (const key of KNOWN_KEYS) {
   const bytes = Buffer.from(key);
   const header = 0xa0 | bytes.length;
-  const byFirst = (KEY_TABLE[header] ??= new Map());
+  const byFirst = KEY_TABLE[header] ?? new Map<number, Array<[Buffer, string]>>();
+  KEY_TABLE[header] = byFirst;
   const list = byFirst.get(bytes[0] as number) ?? [];
   list.push([bytes, key]);
   byFirst.set(bytes[0] as number, list);
