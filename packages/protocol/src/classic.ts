@@ -212,7 +212,7 @@ export function encodeBroadcast(message: BroadcastMessage, options?: BroadcastEn
  * Decodes a broadcast. A packet without `nsp` means `/`; BINARY_EVENT (5) from old emitters becomes EVENT;
  * a packet that a client would refuse (not an event, a reserved event name) is an error. Never throws.
  */
-export function decodeBroadcast(bytes: Uint8Array, options?: DecodeOptions): BroadcastMessage | ProtocolError {
+export function decodeBroadcast(bytes: Uint8Array | string, options?: DecodeOptions): BroadcastMessage | ProtocolError {
   const value = decodeBinary(toBuffer(bytes), options);
   if (value instanceof ProtocolError) return value;
   return guard(() => {
@@ -276,7 +276,7 @@ export function encodeRequest(request: ClassicRequest, options?: EncodeOptions):
  * Decodes a message from the request channel (JSON when the first byte is `{`, else msgpack).
  * Unknown request numbers give a ProtocolError with code `UNKNOWN_TYPE`, to be ignored. Never throws.
  */
-export function decodeRequest(bytes: Uint8Array, options?: DecodeOptions): ClassicRequest | ProtocolError {
+export function decodeRequest(bytes: Uint8Array | string, options?: DecodeOptions): ClassicRequest | ProtocolError {
   const value = decodeSniffed(toBuffer(bytes), options);
   if (value instanceof ProtocolError) return value;
   return guard(() => compact(readRequest(obj(value, ""))));
@@ -387,7 +387,7 @@ export function encodeResponse(response: ClassicResponse, options?: EncodeOption
  * ```
  */
 export function decodeResponse(
-  bytes: Uint8Array,
+  bytes: Uint8Array | string,
   pending: (requestId: string) => RequestType | undefined,
   options?: DecodeOptions,
 ): ClassicResponse | ProtocolError | null {

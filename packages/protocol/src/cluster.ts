@@ -122,7 +122,10 @@ export function encodeClusterMessage(message: ClusterMessage): Payload {
  * Decodes a cluster message (JSON when the first byte is `{`, else msgpack). Unknown types give a
  * ProtocolError with code `UNKNOWN_TYPE`. Never throws.
  */
-export function decodeClusterMessage(bytes: Uint8Array, options?: DecodeOptions): ClusterMessage | ProtocolError {
+export function decodeClusterMessage(
+  bytes: Uint8Array | string,
+  options?: DecodeOptions,
+): ClusterMessage | ProtocolError {
   const value = decodeSniffed(toBuffer(bytes), { maxDepth: options?.maxDepth });
   if (value instanceof ProtocolError) return value;
   return guard(() => {
