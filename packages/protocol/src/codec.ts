@@ -128,7 +128,8 @@ function checkTree(root: unknown, maxDepth: number): void {
     }
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
-      throw new ProtocolError("FORBIDDEN_KEY", "object with a foreign prototype");
+      // a custom parser handed back a class instance (a Map, say): not something the wire can mean
+      throw new ProtocolError("MALFORMED", "object with a foreign prototype");
     }
     for (const key of Object.keys(value)) {
       if (key === "__proto__") throw new ProtocolError("FORBIDDEN_KEY", 'forbidden key "__proto__"');
