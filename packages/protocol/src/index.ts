@@ -52,9 +52,11 @@ export { ProtocolError, type ProtocolErrorCode } from "./errors.js";
 export {
   type BroadcastFlags,
   type BroadcastOptions,
+  CLIENT_RESERVED_EVENTS,
   type ClusterPacket,
   type EventPacket,
   type FetchedSocket,
   PacketType,
+  SERVER_RESERVED_EVENTS,
   type SocketSelector,
 } from "./packet.js";

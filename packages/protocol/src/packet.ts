@@ -48,8 +48,8 @@ export interface BroadcastOptions extends SocketSelector {
   flags: BroadcastFlags;
 }
 
-// Event names a client refuses: delivering one makes socket.io-client drop the connection.
-const CLIENT_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+/** Event names a Socket.IO client refuses: delivering one makes it drop the connection. Senders must not emit them. */
+export const CLIENT_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "connect",
   "connect_error",
   "disconnect",
@@ -58,9 +58,11 @@ const CLIENT_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "removeListener",
 ]);
 
-// Event names a server must not receive through serverSideEmit: the namespace emits the first three itself
-// (socket.io refuses to send them), and "error", "newListener" and "removeListener" have EventEmitter meanings;
-// an "error" with no listener would throw.
+/**
+ * Event names a server must not receive through serverSideEmit: the namespace emits the first three itself
+ * (socket.io refuses to send them), and "error", "newListener" and "removeListener" have EventEmitter meanings;
+ * an "error" with no listener would throw.
+ */
 export const SERVER_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "connect",
   "connection",

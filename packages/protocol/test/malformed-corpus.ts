@@ -444,6 +444,11 @@ const requestCases: MalformedCase[] = [
   rq("JSON with a leading space (read as msgpack)", ' {"type":1,"requestId":"r1"}'),
   rqx("JSON after a UTF-8 BOM (read as msgpack)", `efbbbf${utf8('{"type":1,"requestId":"r1"}')}`),
   rq("unterminated nesting of 50 [", `{"type":6,"data":${"[".repeat(50)}`),
+  // JSON must be UTF-8: a lone 0xff byte inside a string
+  rqx(
+    "JSON with invalid UTF-8 in a string",
+    Buffer.concat([Buffer.from('{"type":6,"data":["ev","'), Buffer.from([0xff]), Buffer.from('"]}')]).toString("hex"),
+  ),
   // type
   rq("type missing", '{"uid":"abcdef","requestId":"r1"}'),
   rq("type is null", '{"uid":"abcdef","requestId":"r1","type":null}'),
