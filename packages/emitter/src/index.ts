@@ -1,0 +1,36 @@
+/**
+ * Publish to Socket.IO servers from any Node process through Redis: a drop-in for `@socket.io/redis-emitter`
+ * 5.1 (same API, same bytes) whose calls return Promises, plus `serverCount`, `fetchSockets`, `allRooms` and
+ * acknowledgements through the request protocol that Redis adapters already answer.
+ *
+ * @example
+ * ```ts
+ * import { Emitter } from "@sio-redis/emitter";
+ * const emitter = new Emitter(redis, { subClient: redis.duplicate() });
+ * await emitter.to("room1").emit("hello", "world");
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { Emitter, type EmitterOptions } from "./emitter.js";
+export {
+  type AckCallback,
+  type AckParams,
+  type AckResponse,
+  BroadcastOperator,
+  type DefaultEventsMap,
+  type EmitterParser,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  RemoteSocket,
+} from "./operator.js";
+export { QueryTimeoutError } from "./queries.js";
+export {
+  isIoRedis,
+  isNodeRedis,
+  type MessageHandler,
+  type RedisClient,
+  type RedisSeam,
+  wrapRedisClient,
+} from "./redis-client.js";

@@ -1,0 +1,402 @@
+// The one place that knows how each Redis client library spells publish, subscribe and PUBSUB NUMSUB.
+// Self-contained on purpose: the adapter will reuse it once it moves to a shared internal package.
+//
+// Supported shapes, told apart by duck typing (never by `instanceof`, so duplicate installs still work):
+// - node-redis 4.x / 5.x / 6.x: camelCase `pSubscribe`, `subscribe(channels, listener, bufferMode)`,
+//   `sendCommand(args[])`, `isOpen` / `isReady`.
+// - ioredis 5.x / 6.x (and `Cluster`): lowercase `psubscribe`, `subscribe(...channels)` plus the
+//   connection-wide `messageBuffer` event, `call(cmd, ...args)` (or the older `send_command`).
+//
+// PUBLISHes made in the same tick are sent together: as one EVALSHA of a tiny Lua script that publishes each
+// (channel, message) pair it is given, because both clients spend far more per command than per argument; where
+// scripts are refused (ACLs, proxies, scripting disabled) as one pipeline of PUBLISHes (node-redis
+// `multi().execAsPipeline()`, ioredis `pipeline().exec()`). Order is kept: one queue per client connection.
+
+import { createHash } from "node:crypto";
+import createDebug from "debug";
+
+const debug = createDebug("sio-redis:emitter");
+
+/** Any Redis client: both libraries have `publish(channel, message)`. The rest is checked at run time. */
+export interface RedisClient {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+}
+
+/** Receives every message of the subscribed channels, as bytes. */
+export type MessageHandler = (channel: string, message: Buffer) => void;
+
+/** What the emitter needs from a Redis connection, whatever the client library. */
+export interface RedisSeam {
+  readonly library: "node-redis" | "ioredis";
+  /**
+   * PUBLISH. Resolves when Redis answered; rejects (and never throws) when it did not. Publishes of the same
+   * tick share one pipeline and one promise, which already has a handler: ignoring it is safe.
+   */
+  publish(channel: string, payload: Buffer | string): Promise<void>;
+  /** SUBSCRIBE in buffer mode; `onMessage` gets only these channels' messages. */
+  subscribe(channels: readonly string[], onMessage: MessageHandler): Promise<void>;
+  /** UNSUBSCRIBE what `subscribe` set up, and drop its listener. */
+  unsubscribe(channels: readonly string[], onMessage: MessageHandler): Promise<void>;
+  /** PUBSUB NUMSUB of one channel, summed over the nodes of an ioredis Cluster. */
+  numsub(channel: string): Promise<number>;
+}
+
+type Loose = Record<string, unknown>;
+
+// node-redis calls listeners as (message, channel); in buffer mode both are Buffers.
+type NodeRedisListener = (message: Buffer, channel: Buffer) => void;
+
+interface NodeRedisLike {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+  multi?: () => {
+    publish(channel: string, message: string | Buffer): unknown;
+    execAsPipeline?: () => Promise<unknown>;
+  };
+  subscribe(channels: string[], listener: NodeRedisListener, bufferMode: true): Promise<unknown>;
+  unsubscribe(channels: string[], listener: NodeRedisListener, bufferMode: true): Promise<unknown>;
+  sendCommand(args: Array<string | Buffer>): Promise<unknown>;
+}
+
+interface IoRedisLike {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+  pipeline?: () => {
+    publish(channel: string, message: string | Buffer): unknown;
+    exec(): Promise<Array<[Error | null, unknown]> | null>;
+  };
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
+  off(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
+  call?: (command: string, ...args: Array<string | Buffer>) => Promise<unknown>;
+  send_command?: (command: string, ...args: Array<string | Buffer>) => Promise<unknown>;
+  isCluster?: boolean;
+  nodes?: (role?: string) => IoRedisLike[];
+}
+
+function has(client: unknown, method: string): boolean {
+  return typeof client === "object" && client !== null && typeof (client as Loose)[method] === "function";
+}
+
+/**
+ * True for node-redis ≥ 4 (`createClient()` / `duplicate()`), whose methods are camelCase.
+ *
+ * @example
+ * ```ts
+ * isNodeRedis(createClient()); // true
+ * ```
+ */
+export function isNodeRedis(client: unknown): boolean {
+  return has(client, "pSubscribe") && has(client, "sendCommand");
+}
+
+/**
+ * True for ioredis `Redis` and `Cluster` instances.
+ *
+ * @example
+ * ```ts
+ * isIoRedis(new Redis({ lazyConnect: true })); // true
+ * ```
+ */
+export function isIoRedis(client: unknown): boolean {
+  return has(client, "psubscribe") && has(client, "on") && (has(client, "call") || has(client, "send_command"));
+}
+
+// PUBSUB NUMSUB answers [channel, count]; RESP3 and old clients may give the count as a string.
+function readNumsub(reply: unknown): number {
+  const n = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`unexpected PUBSUB NUMSUB reply: ${JSON.stringify(reply)}`);
+  return n;
+}
+
+// A method that throws synchronously (a closed client in some versions) must still give a rejected Promise.
+function attempt(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return Promise.resolve(run());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+type Message = readonly [channel: string, payload: Buffer | string];
+
+/**
+ * Most PUBLISHes in one batch: large enough to amortise the client's per-command cost, small enough that Redis
+ * starts on the first batch while the caller is still producing the next (measured in apps/bench).
+ */
+const MAX_BATCH = 256;
+/**
+ * Pipelines handed to the client before earlier ones are answered. The rest wait in our queue as
+ * (channel, bytes) pairs, far smaller than a client's queued command, so a loop that emits 100k messages
+ * without waiting holds megabytes, not hundreds of megabytes.
+ */
+const MAX_IN_FLIGHT = 4;
+
+const noop = (): void => {};
+
+interface Batch {
+  readonly messages: Message[];
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function newBatch(): Batch {
+  let resolve = noop;
+  let reject: (err: unknown) => void = noop;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = () => res();
+    reject = rej;
+  });
+  promise.catch(noop); // shared by up to MAX_BATCH callers: an ignored one must not be unhandled
+  return { messages: [], promise, resolve, reject };
+}
+
+/**
+ * Queues PUBLISHes in order and sends them as pipelines of up to MAX_BATCH through `sendMany` (a lone message
+ * through `sendOne`), with at most MAX_IN_FLIGHT pipelines unanswered. Every caller gets its batch's promise.
+ */
+function batchedPublish(
+  sendOne: (channel: string, payload: Buffer | string) => Promise<unknown>,
+  sendMany: (messages: readonly Message[]) => Promise<unknown>,
+): RedisSeam["publish"] {
+  const queue: Batch[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const send = (batch: Batch) => {
+    inFlight++;
+    const [first] = batch.messages;
+    const sent =
+      batch.messages.length === 1 && first
+        ? attempt(() => sendOne(first[0], first[1]))
+        : attempt(() => sendMany(batch.messages));
+    sent.then(batch.resolve, batch.reject).finally(() => {
+      inFlight--;
+      pump();
+    });
+  };
+  const pump = () => {
+    scheduled = false;
+    while (inFlight < MAX_IN_FLIGHT) {
+      const batch = queue.shift();
+      if (!batch) return;
+      send(batch);
+    }
+  };
+
+  return (channel, payload) => {
+    let batch = queue[queue.length - 1];
+    if (!batch || batch.messages.length >= MAX_BATCH) {
+      batch = newBatch();
+      queue.push(batch);
+    }
+    batch.messages.push([channel, payload]);
+    // A full batch leaves at once when there is room, so that Redis works on it while the caller goes on
+    // producing; a partial one waits for the end of the caller's synchronous code.
+    if (batch.messages.length >= MAX_BATCH && queue[0] === batch && inFlight < MAX_IN_FLIGHT) {
+      queue.shift();
+      send(batch);
+      return batch.promise;
+    }
+    if (!scheduled) {
+      // after the caller's synchronous code, so that a loop's messages share pipelines
+      scheduled = true;
+      queueMicrotask(pump);
+    }
+    return batch.promise;
+  };
+}
+
+// Publishes ARGV as (channel, message) pairs, in order; answers how many it published. Redis counts each
+// PUBLISH in INFO commandstats as usual, and subscribers cannot tell the difference.
+const PUBLISH_SCRIPT = "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end return #ARGV / 2";
+const PUBLISH_SCRIPT_SHA = createHash("sha1").update(PUBLISH_SCRIPT).digest("hex");
+
+/**
+ * Sends a batch through the publish script, falling back to `pipeline` for good once the server refuses
+ * scripts. `command` runs one raw command (EVALSHA / EVAL) on the client.
+ */
+function scriptedPublish(
+  command: (args: Array<string | Buffer>) => Promise<unknown>,
+  pipeline: (messages: readonly Message[]) => Promise<unknown>,
+): (messages: readonly Message[]) => Promise<unknown> {
+  let scripts = true;
+  return async (messages) => {
+    if (!scripts) return pipeline(messages);
+    const args: Array<string | Buffer> = ["0"];
+    for (const [channel, payload] of messages) args.push(channel, payload);
+    let failure: unknown;
+    try {
+      return await command(["EVALSHA", PUBLISH_SCRIPT_SHA, ...args]);
+    } catch (err) {
+      failure = err;
+    }
+    if (/^NOSCRIPT/.test(errorText(failure))) {
+      // not cached on this server (first use, restart, SCRIPT FLUSH, another cluster node): send the body once
+      try {
+        return await command(["EVAL", PUBLISH_SCRIPT, ...args]);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (!isScriptRefusal(failure)) throw failure;
+    debug("Redis refuses scripts (%s): publishing batches as pipelines", errorText(failure));
+    scripts = false;
+    return pipeline(messages);
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// Errors meaning "this server or user does not run scripts", as opposed to a connection failure.
+function isScriptRefusal(err: unknown): boolean {
+  // READONLY: a replica accepts PUBLISH but refuses EVAL, which might write
+  return /^(NOPERM|NOSCRIPT|READONLY|ERR unknown command|ERR .*(script|Lua|EVAL))/i.test(errorText(err));
+}
+
+function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
+  // One wrapped listener per handler, so unsubscribe removes exactly ours and leaves the user's listeners alone.
+  const wrapped = new Map<MessageHandler, NodeRedisListener>();
+  return {
+    library: "node-redis",
+    publish: batchedPublish(
+      (channel, payload) => client.publish(channel, payload),
+      scriptedPublish(
+        (args) => client.sendCommand(args),
+        (messages) => {
+          const multi = client.multi?.();
+          if (!multi?.execAsPipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          for (const [channel, payload] of messages) multi.publish(channel, payload);
+          return multi.execAsPipeline();
+        },
+      ),
+    ),
+    async subscribe(channels, onMessage) {
+      const listener: NodeRedisListener = (message, channel) => onMessage(channel.toString(), message);
+      wrapped.set(onMessage, listener);
+      await client.subscribe([...channels], listener, true);
+    },
+    async unsubscribe(channels, onMessage) {
+      const listener = wrapped.get(onMessage);
+      if (!listener) return;
+      wrapped.delete(onMessage);
+      // one channel per call: node-redis 4 mishandles several channels in one UNSUBSCRIBE with a listener
+      for (const channel of channels) await client.unsubscribe([channel], listener, true);
+    },
+    async numsub(channel) {
+      return readNumsub(await attempt(() => client.sendCommand(["PUBSUB", "NUMSUB", channel])));
+    },
+  };
+}
+
+function ioRedisCommand(client: IoRedisLike, args: Array<string | Buffer>): Promise<unknown> {
+  const [command, ...rest] = args as [string, ...Array<string | Buffer>];
+  if (client.call) return attempt(() => (client.call as NonNullable<IoRedisLike["call"]>)(command, ...rest));
+  return attempt(() => (client.send_command as NonNullable<IoRedisLike["send_command"]>)(command, ...rest));
+}
+
+// ioredis UNSUBSCRIBE acts on the whole connection: count our subscriptions per connection and channel so that
+// one emitter closing does not cut off another emitter sharing the same subscriber connection.
+const ioRedisSubscriptions = new WeakMap<object, Map<string, number>>();
+
+function ioRedisSeam(client: IoRedisLike): RedisSeam {
+  const wrapped = new Map<MessageHandler, (channel: Buffer, message: Buffer) => void>();
+  return {
+    library: "ioredis",
+    publish: batchedPublish(
+      (channel, payload) => client.publish(channel, payload),
+      scriptedPublish(
+        (args) => ioRedisCommand(client, args),
+        async (messages) => {
+          const pipeline = client.pipeline?.();
+          if (!pipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          for (const [channel, payload] of messages) pipeline.publish(channel, payload);
+          // a pipeline resolves with one [error, reply] per command
+          for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+        },
+      ),
+    ),
+    async subscribe(channels, onMessage) {
+      // ioredis has one event for the whole connection: keep only our channels
+      const wanted = new Set(channels);
+      const listener = (channel: Buffer, message: Buffer) => {
+        const name = channel.toString();
+        if (wanted.has(name)) onMessage(name, message);
+      };
+      wrapped.set(onMessage, listener);
+      client.on("messageBuffer", listener);
+      const counts = ioRedisSubscriptions.get(client) ?? new Map<string, number>();
+      ioRedisSubscriptions.set(client, counts);
+      for (const channel of channels) counts.set(channel, (counts.get(channel) ?? 0) + 1);
+      await client.subscribe(...channels);
+    },
+    async unsubscribe(channels, onMessage) {
+      const listener = wrapped.get(onMessage);
+      if (!listener) return;
+      wrapped.delete(onMessage);
+      client.off("messageBuffer", listener);
+      const counts = ioRedisSubscriptions.get(client);
+      const unused = channels.filter((channel) => {
+        const left = (counts?.get(channel) ?? 1) - 1;
+        if (left > 0) counts?.set(channel, left);
+        else counts?.delete(channel);
+        return left <= 0;
+      });
+      if (unused.length > 0) await client.unsubscribe(...unused);
+    },
+    async numsub(channel) {
+      // In a Redis Cluster each node only counts its own subscribers.
+      if (client.isCluster && typeof client.nodes === "function") {
+        const counts = await Promise.all(
+          client.nodes().map(async (node) => readNumsub(await ioRedisCommand(node, ["PUBSUB", "NUMSUB", channel]))),
+        );
+        return counts.reduce((a, b) => a + b, 0);
+      }
+      return readNumsub(await ioRedisCommand(client, ["PUBSUB", "NUMSUB", channel]));
+    },
+  };
+}
+
+/**
+ * Wraps a node-redis or ioredis client. Throws a TypeError naming what is missing for anything else.
+ *
+ * @example
+ * ```ts
+ * const seam = wrapRedisClient(createClient());
+ * await seam.publish("socket.io#/#", bytes);
+ * ```
+ */
+export function wrapRedisClient(client: unknown, role = "redisClient"): RedisSeam {
+  // one seam per client, so that every emitter on a connection shares its publish queue and keeps call order
+  const known = typeof client === "object" && client !== null ? seams.get(client) : undefined;
+  if (known) return known;
+  const seam = createSeam(client, role);
+  seams.set(client as object, seam);
+  return seam;
+}
+
+const seams = new WeakMap<object, RedisSeam>();
+
+function createSeam(client: unknown, role: string): RedisSeam {
+  if (isNodeRedis(client)) return nodeRedisSeam(client as NodeRedisLike);
+  if (isIoRedis(client)) return ioRedisSeam(client as IoRedisLike);
+  if (has(client, "publish")) {
+    // publish-only clients (test doubles, thin wrappers): enough for everything but queries
+    const publisher = client as RedisClient;
+    const unsupported = (what: string) => () =>
+      Promise.reject(new TypeError(`${role} is neither node-redis ≥ 4 nor ioredis: cannot ${what}`));
+    return {
+      library: "node-redis",
+      publish: batchedPublish(
+        (channel, payload) => publisher.publish(channel, payload),
+        (messages) => Promise.all(messages.map(([c, p]) => publisher.publish(c, p))),
+      ),
+      subscribe: unsupported("subscribe"),
+      unsubscribe: unsupported("unsubscribe"),
+      numsub: unsupported("run PUBSUB NUMSUB"),
+    };
+  }
+  throw new TypeError(`${role} must be a node-redis (≥ 4) or ioredis client: it has no publish() method`);
+}
