@@ -3,12 +3,11 @@
 // publishing messages of the same size to a private redis-server. Redis itself counts what arrived.
 //
 //   pnpm --filter @sio-redis/bench emitter   (env: N=100000 messages, SIZE=64 text bytes, RUNS=5, WINDOW=1000)
-import { execFile, spawn } from "node:child_process";
-import { once } from "node:events";
-import net from "node:net";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Emitter } from "@sio-redis/emitter";
 import { classicChannels, EMITTER_UID, encodeBroadcast } from "@sio-redis/protocol";
+import { startRedisServer } from "@sio-redis/testing";
 import { Emitter as OfficialEmitter } from "@socket.io/redis-emitter";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
@@ -17,33 +16,6 @@ const N = Number(process.env.N ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 5);
 const TEXT_SIZE = Number(process.env.SIZE ?? 64);
 const gc = (globalThis as { gc?: () => void }).gc;
-
-// ---------------------------------------------------------------- redis-server
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startRedis(): Promise<{ port: number; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: 20 } });
-  probe.on("error", () => {});
-  await probe.connect();
-  await probe.ping();
-  await probe.close();
-  return { port, stop: () => child.kill("SIGTERM") };
-}
 
 // ---------------------------------------------------------------- measurements
 
@@ -187,7 +159,7 @@ async function publishers(port: number): Promise<Publisher[]> {
 }
 
 async function main(): Promise<void> {
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   const admin = await nodeRedisClient(redis.port);
   const list = await publishers(redis.port);
   try {
@@ -227,7 +199,7 @@ async function main(): Promise<void> {
   } finally {
     for (const p of list) await p.close();
     await admin.close();
-    redis.stop();
+    await redis.stop();
   }
 }
 

@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { EMITTER_UID, encodeBroadcast } from "@sio-redis/protocol";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { Emitter as OfficialEmitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
 import { Emitter } from "../src/index.js";
 import { within } from "./helpers.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 type Captured = { channel: string; bytes: Buffer };
 

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { freePort, type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { createClient } from "redis";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { next, Recorder, type SioCluster, startCluster } from "./helpers.js";
-import { freePort, type RedisServer, startRedisServer } from "./redis-server.js";
 
 const CLI = fileURLToPath(new URL("../dist/esm/cli.js", import.meta.url));
 

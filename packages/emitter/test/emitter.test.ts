@@ -2,6 +2,7 @@
 // client library the emitter supports.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { Emitter } from "../src/index.js";
 import {
@@ -13,7 +14,6 @@ import {
   type SioCluster,
   startCluster,
 } from "./helpers.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 let redis: RedisServer;
 let cluster: SioCluster;

@@ -2,11 +2,11 @@
 // (the official emitter drops the publish promise, so the same failure crashes the process).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { Emitter } from "../src/index.js";
 import { until } from "./helpers.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 let redis: RedisServer;
 const unhandled: unknown[] = [];

@@ -2,6 +2,7 @@
 // (one answering on the shared response channel, one with publishOnSpecificResponseChannel).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { createClient } from "redis";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { Emitter, QueryTimeoutError } from "../src/index.js";
@@ -14,7 +15,6 @@ import {
   type SioCluster,
   startCluster,
 } from "./helpers.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 let redis: RedisServer;
 let cluster: SioCluster;

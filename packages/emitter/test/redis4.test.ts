@@ -1,10 +1,10 @@
 // node-redis 4.x (still widely deployed): publishing and the request protocol through its older client API.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { Emitter } from "../src/index.js";
 import { type ClientPair, next, Recorder, redisClients, type SioCluster, startCluster } from "./helpers.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 let redis: RedisServer;
 let cluster: SioCluster;

@@ -2,11 +2,11 @@
 // for a Redis user that may not run scripts. Either way every message arrives once and in order.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { wrapRedisClient } from "../src/index.js";
 import { until } from "./helpers.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 let redis: RedisServer;
 let admin: ReturnType<typeof createClient>;

@@ -1,4 +1,4 @@
-// Starts a private redis-server for one test file on a free loopback port, and stops it by PID.
+// Starts a private redis-server for one test file (or benchmark) on a free loopback port, and stops it by PID.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
@@ -12,7 +12,7 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "redis-server";
 
 /** A port the OS just gave out; it may be taken again before we use it, hence the retries below. */
 export async function freePort(): Promise<number> {
@@ -45,7 +45,8 @@ export async function waitForPing(port: number, timeoutMs = 5000, child?: ChildP
         });
         socket.on("error", reject);
       });
-      if (reply.startsWith("+PONG")) return;
+      // a password-protected server answers NOAUTH: it is up all the same
+      if (reply.startsWith("+PONG") || reply.startsWith("-NOAUTH")) return;
       lastError = reply.trim(); // e.g. "-LOADING"
     } catch (err) {
       lastError = (err as Error).message;
@@ -56,12 +57,20 @@ export async function waitForPing(port: number, timeoutMs = 5000, child?: ChildP
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms: ${lastError}`);
 }
 
-async function startOnce(port: number): Promise<RedisServer> {
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /** A fixed port, e.g. to start Redis again where a stopped one was. Default: a free one. */
+  port?: number;
+  /** More `redis-server` arguments, e.g. `["--requirepass", "secret"]`. */
+  args?: readonly string[];
+}
+
+async function startOnce(port: number, args: readonly string[]): Promise<RedisServer> {
   const child = spawn(
     REDIS_SERVER,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
     {
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "ignore", "ignore"],
     },
   );
   if (child.pid === undefined) {
@@ -97,20 +106,26 @@ async function startOnce(port: number): Promise<RedisServer> {
 }
 
 /**
- * Starts `redis-server` on a free 127.0.0.1 port, without persistence, and waits until it answers PING.
- * Retries with another port when the chosen one was taken in between.
+ * Starts `redis-server` (from PATH, or `$REDIS_SERVER_BIN`) on a free 127.0.0.1 port, without persistence,
+ * and waits until it answers PING. Retries with another port when the chosen one was taken in between.
+ * A password set through `args` makes the readiness check accept Redis's NOAUTH answer.
  *
  * @example
  * ```ts
  * const redis = await startRedisServer();
  * after(() => redis.stop());
+ * // later, to simulate a restart on the same port:
+ * await redis.stop();
+ * const again = await startRedisServer({ port: redis.port });
  * ```
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const args = options.args ?? [];
+  if (options.port !== undefined) return startOnce(options.port, args);
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      return await startOnce(await freePort());
+      return await startOnce(await freePort(), args);
     } catch (err) {
       lastError = err;
     }

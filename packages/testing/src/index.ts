@@ -1,0 +1,5 @@
+/**
+ * Test and benchmark support shared by the workspace: real `redis-server` processes on free loopback ports,
+ * stopped by PID. Private: not published.
+ */
+export { freePort, type RedisServer, type RedisServerOptions, startRedisServer, waitForPing } from "./redis-server.js";
