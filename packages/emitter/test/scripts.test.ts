@@ -64,6 +64,33 @@ for (const library of ["node-redis", "ioredis"] as const) {
     }
   });
 
+  test(`${library}: interleaved channels keep their order through the script's runs`, async () => {
+    const client =
+      library === "node-redis" ? createClient({ url: redis.url }) : new Redis(redis.url, { lazyConnect: true });
+    const sub = createClient({ url: redis.url });
+    await Promise.all([client.connect(), sub.connect()]);
+    const received: string[] = [];
+    const channels = [`x-${library}`, `y-${library}`];
+    await sub.subscribe(channels, (message, channel) => received.push(`${channel}:${message}`));
+    try {
+      // runs of 1, 2 and 3 messages per channel, alternating
+      const sent = Array.from({ length: 600 }, (_, i) => `${channels[Math.floor(i / (1 + (i % 3))) % 2]}:${i}`);
+      const seam = wrapRedisClient(client);
+      await Promise.all(
+        sent.map((entry) => {
+          const at = entry.lastIndexOf(":");
+          return seam.publish(entry.slice(0, at), entry.slice(at + 1));
+        }),
+      );
+      await until(() => received.length >= sent.length, `${sent.length} messages`);
+      assert.deepEqual(received, sent);
+    } finally {
+      await sub.close();
+      if (client instanceof Redis) client.disconnect();
+      else await client.close();
+    }
+  });
+
   test(`${library}: a user without scripting falls back to pipelines and loses nothing`, async () => {
     const url = redis.url.replace("redis://", "redis://noscripts:secret@");
     const client = library === "node-redis" ? createClient({ url }) : new Redis(url, { lazyConnect: true });
