@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // sio-emit: the Emitter for cron jobs and shell scripts. One command per run; exit codes tell what went wrong.
+import { CLIENT_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "@sio-redis/protocol";
 import { Emitter } from "./emitter.js";
-import type { BroadcastOperator } from "./operator.js";
+import { type BroadcastOperator, checkEventName } from "./operator.js";
 import { QueryTimeoutError } from "./queries.js";
 import type { RedisClient } from "./redis-client.js";
 
@@ -298,8 +299,15 @@ export async function run(argv: readonly string[], out: Print, err: Print): Prom
       throw new CliError(`${command} needs ${what}`, ExitCode.USAGE);
     }
     if (args.length > spec.max) throw new CliError(`${command} takes no arguments, got "${args[0]}"`, ExitCode.USAGE);
-    // validate JSON before touching Redis, so a typo never half-runs
+    // validate the event and its JSON before touching Redis, so a typo never half-runs
     const jsonArgs = command === "emit" || command === "server-emit" ? parseJsonArgs(args.slice(1), 2) : [];
+    if (command === "emit" || command === "server-emit") {
+      try {
+        checkEventName(args[0], command === "emit" ? CLIENT_RESERVED_EVENTS : SERVER_RESERVED_EVENTS);
+      } catch (error) {
+        throw new CliError((error as Error).message, ExitCode.USAGE);
+      }
+    }
 
     const url = options.redis ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
     const connection = await connect(url, spec.query);
@@ -347,15 +355,7 @@ async function execute(
   const event = args[0] as string;
   switch (command) {
     case "emit":
-      try {
-        await target.emit(event, ...jsonArgs);
-      } catch (error) {
-        // reserved names and unencodable values are the user's input
-        if (error instanceof Error && /reserved event name|cannot encode/.test(error.message)) {
-          throw new CliError(error.message, ExitCode.USAGE);
-        }
-        throw error;
-      }
+      await target.emit(event, ...jsonArgs);
       return ExitCode.OK;
     case "join":
       await target.socketsJoin(args);

@@ -238,6 +238,9 @@ describe("sio-emit errors: one line on stderr naming the problem, a distinct exi
     const reserved = await sioEmit(["emit", "disconnect"]);
     assert.equal(reserved.code, 2);
     assertOneLine(reserved.stderr, /"disconnect" is a reserved event name/);
+    const serverReserved = await sioEmit(["server-emit", "connection"]);
+    assert.equal(serverReserved.code, 2);
+    assertOneLine(serverReserved.stderr, /"connection" is a reserved event name/);
   });
 
   test("unreachable Redis: exit 4, for both client libraries", async () => {
