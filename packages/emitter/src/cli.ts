@@ -215,14 +215,16 @@ async function connectNodeRedis(
       await sub.connect();
     }
   } catch (err) {
-    await Promise.allSettled(clients.map((c) => c.destroy()));
+    // node-redis 4 has disconnect() where 5+ has destroy()
+    await Promise.allSettled(clients.map((c) => (typeof c.destroy === "function" ? c.destroy() : c.disconnect())));
     throw new CliError(`cannot connect to Redis at ${url}: ${describeError(err)}`, ExitCode.REDIS_UNREACHABLE);
   }
   return {
     pub,
     sub: clients[1],
     async close() {
-      await Promise.allSettled(clients.map((c) => c.close()));
+      // node-redis 4 has quit() where 5+ has close()
+      await Promise.allSettled(clients.map((c) => (typeof c.close === "function" ? c.close() : c.quit())));
     },
   };
 }

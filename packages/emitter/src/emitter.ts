@@ -16,18 +16,18 @@ import {
   type AckCallback,
   type AckParams,
   type AckResponse,
-  attempt,
   BroadcastOperator,
   checkEventName,
+  checkTimeout,
   type DefaultEventsMap,
+  type EmitArgs,
   type EmitterParser,
   type EventNames,
-  type EventParams,
   type EventsMap,
   type NamespaceContext,
-  quiet,
   type RemoteSocket,
 } from "./operator.js";
+import { attempt, quiet } from "./promises.js";
 import { Queries, QueryTimeoutError } from "./queries.js";
 import { type RedisClient, type RedisSeam, wrapRedisClient } from "./redis-client.js";
 
@@ -138,7 +138,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         parser: toParser(options.parser),
         // a fresh uid per emitter: servers answer some requests on a channel named after it
         uid: `emitter-${randomBytes(6).toString("hex")}`,
-        requestsTimeout: positive(options.requestsTimeout, 5000, "requestsTimeout"),
+        requestsTimeout: checkTimeout(options.requestsTimeout ?? 5000, "requestsTimeout"),
         maxPending: positive(options.maxPendingRequests, 1000, "maxPendingRequests"),
         queries: new Map(),
         options,
@@ -211,7 +211,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
    * await emitter.emit("hello", "world");
    * ```
    */
-  emit<E extends EventNames<EmitEvents>>(ev: E, ...args: EventParams<EmitEvents, E>): Promise<void> {
+  emit<E extends EventNames<EmitEvents>>(ev: E, ...args: EmitArgs<EmitEvents, E>): Promise<void> {
     return this.#operator().emit(ev, ...args);
   }
 

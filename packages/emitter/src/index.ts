@@ -19,6 +19,7 @@ export {
   type AckResponse,
   BroadcastOperator,
   type DefaultEventsMap,
+  type EmitArgs,
   type EmitterParser,
   type EventNames,
   type EventParams,

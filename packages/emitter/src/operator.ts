@@ -14,6 +14,7 @@ import {
   type Room,
 } from "@sio-redis/protocol";
 import createDebug from "debug";
+import { attempt, noop, quiet } from "./promises.js";
 import { ackCollector, type Queries, QueryTimeoutError } from "./queries.js";
 import type { RedisSeam } from "./redis-client.js";
 
@@ -63,6 +64,19 @@ export type AckResponse<Ev extends EventsMap, E extends EventNames<Ev>> =
 export type AckCallback<R = unknown> = (err: Error | null, responses: R[]) => void;
 
 /**
+ * The arguments `emit()` takes for event `E`: its parameters, where a trailing acknowledgement callback becomes
+ * an {@link AckCallback} (the emitter gathers every client's answer, as Socket.IO's `io.timeout().emit()` does).
+ */
+export type EmitArgs<Ev extends EventsMap, E extends EventNames<Ev>> =
+  EventParams<Ev, E> extends infer P extends readonly unknown[]
+    ? number extends P["length"]
+      ? P
+      : LastOf<P> extends (...args: never[]) => unknown
+        ? [...InitOf<P>, AckCallback<AckResponse<Ev, E>>]
+        : P
+    : never;
+
+/**
  * The `parser` option: replaces msgpack for broadcasts (and, with `decode`, for acknowledgements). It must be
  * the adapters' `parser` too.
  *
@@ -101,24 +115,15 @@ export function checkEventName(ev: unknown, reserved: ReadonlySet<string> = CLIE
   }
 }
 
-const noop = (): void => {};
+// setTimeout fires at once for anything above 2^31 - 1 ms (about 24.8 days).
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/**
- * Turns a client promise into the `Promise<void>` a publishing call returns. A no-op handler goes on the
- * returned promise so an ignored one never becomes an unhandled rejection; awaiting it still throws.
- */
-export function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(noop);
-  return promise;
-}
-
-/** Runs `start` and turns a synchronous throw into a rejected (quiet) promise. */
-export function attempt<T>(start: () => Promise<T>): Promise<T> {
-  try {
-    return quiet(start());
-  } catch (err) {
-    return quiet(Promise.reject(err));
+/** Throws a RangeError naming `name` unless `ms` is a usable timer delay. */
+export function checkTimeout(ms: number, name: string): number {
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TIMEOUT_MS) {
+    throw new RangeError(`${name} must be a number of ms from 0 to ${MAX_TIMEOUT_MS}, got ${ms}`);
   }
+  return ms;
 }
 
 function toList(rooms: Room | readonly Room[]): Room[] {
@@ -237,7 +242,7 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
    * ```
    */
   timeout(ms: number): BroadcastOperator<Ev, SocketData> {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`timeout must be a non-negative number, got ${ms}`);
+    checkTimeout(ms, "timeout");
     return this.#with(this.#rooms, this.#except, this.#flags, ms);
   }
 
@@ -256,7 +261,7 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
    * emitter.timeout(2000).emit("ping", (err, responses) => console.log(err, responses));
    * ```
    */
-  emit<E extends EventNames<Ev>>(ev: E, ...args: EventParams<Ev, E>): Promise<void> {
+  emit<E extends EventNames<Ev>>(ev: E, ...args: EmitArgs<Ev, E>): Promise<void> {
     checkEventName(ev);
     const last: unknown = args[args.length - 1];
     if (typeof last === "function") {
@@ -403,7 +408,8 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
           let answered = 0;
           return {
             add(response) {
-              if (response.type === RequestType.REMOTE_FETCH) found.push(...response.sockets);
+              // one by one: spreading a server's answer of 100k+ sockets would overflow the stack
+              if (response.type === RequestType.REMOTE_FETCH) for (const socket of response.sockets) found.push(socket);
               return ++answered >= expected;
             },
             result: () => found.map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)),
@@ -449,7 +455,7 @@ export class RemoteSocket<Ev extends EventsMap = DefaultEventsMap, SocketData = 
   }
 
   /** Emits to this socket only. */
-  emit<E extends EventNames<Ev>>(ev: E, ...args: EventParams<Ev, E>): Promise<void> {
+  emit<E extends EventNames<Ev>>(ev: E, ...args: EmitArgs<Ev, E>): Promise<void> {
     return this.#operator.emit(ev, ...args);
   }
 

@@ -90,6 +90,7 @@ export interface QueriesOptions {
 export class Queries {
   readonly #opts: QueriesOptions;
   readonly #pending = new Map<string, Pending>();
+  #active = 0;
   #subscribed: Promise<void> | undefined;
   #closed = false;
 
@@ -110,7 +111,14 @@ export class Queries {
       debug("ignoring malformed response on %s: %s", channel, response.message);
       return;
     }
-    this.#pending.get(response.requestId)?.onResponse(response);
+    const pending = this.#pending.get(response.requestId);
+    try {
+      pending?.onResponse(response);
+    } catch (err) {
+      // a response this request cannot take fails the request, never the Redis client's event loop
+      debug("response to %s failed: %s", response.requestId, (err as Error).message);
+      pending?.fail(err instanceof Error ? err : new Error(String(err)));
+    }
   };
 
   /** Subscribes to the response channels once. Never to the request channel: that would count as a server. */
@@ -135,9 +143,19 @@ export class Queries {
   /** Sends one request and gathers the answers until all expected servers answered or the deadline passed. */
   async run<T>(spec: QuerySpec<T>): Promise<T> {
     if (this.#closed) throw new Error(`${spec.name}: the emitter is closed`);
-    if (this.#pending.size >= this.#opts.maxPending) {
+    // counted from the first moment, not once subscribed and counted: concurrent calls must see each other
+    if (this.#active >= this.#opts.maxPending) {
       throw new Error(`${spec.name}: too many pending requests (${this.#opts.maxPending}); try again later`);
     }
+    this.#active++;
+    try {
+      return await this.#send(spec);
+    } finally {
+      this.#active--;
+    }
+  }
+
+  async #send<T>(spec: QuerySpec<T>): Promise<T> {
     await this.#ready();
     const expected = await this.serverCount();
     if (this.#closed) throw new Error(`${spec.name}: the emitter was closed`);
@@ -196,24 +214,6 @@ export class Queries {
     const { channels, uid, sub } = this.#opts;
     await sub.unsubscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
   }
-}
-
-/** Responses of type `type` (0–5), one per server. */
-export function perServer<T>(
-  expected: number,
-  take: (response: ClassicResponse) => void,
-  result: () => T,
-): Collector<T> {
-  let answered = 0;
-  return {
-    add(response) {
-      take(response);
-      answered++;
-      return answered >= expected;
-    },
-    result,
-    answered: () => answered,
-  };
 }
 
 /**

@@ -7,13 +7,12 @@
 // - ioredis 5.x / 6.x (and `Cluster`): lowercase `psubscribe`, `subscribe(...channels)` plus the
 //   connection-wide `messageBuffer` event, `call(cmd, ...args)` (or the older `send_command`).
 //
-// PUBLISHes made in the same tick are sent together: as one EVALSHA of a tiny Lua script that publishes each
-// (channel, message) pair it is given, because both clients spend far more per command than per argument; where
-// scripts are refused (ACLs, proxies, scripting disabled) as one pipeline of PUBLISHes (node-redis
-// `multi().execAsPipeline()`, ioredis `pipeline().exec()`). Order is kept: one queue per client connection.
+// PUBLISHes made in the same tick are sent together, in order: as one EVAL of a small Lua script that publishes
+// them (both clients spend far more per command and per argument than Redis spends per PUBLISH) or, where
+// Redis refuses to run scripts (ACLs, proxies, replicas), as one pipeline of PUBLISHes.
 
-import { createHash } from "node:crypto";
 import createDebug from "debug";
+import { attempt, noop } from "./promises.js";
 
 const debug = createDebug("sio-redis:emitter");
 
@@ -108,15 +107,6 @@ function readNumsub(reply: unknown): number {
   return n;
 }
 
-// A method that throws synchronously (a closed client in some versions) must still give a rejected Promise.
-function attempt(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return Promise.resolve(run());
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
 type Message = readonly [channel: string, payload: Buffer | string];
 
 /**
@@ -130,8 +120,6 @@ const MAX_BATCH = 256;
  * without waiting holds megabytes, not hundreds of megabytes.
  */
 const MAX_IN_FLIGHT = 4;
-
-const noop = (): void => {};
 
 interface Batch {
   readonly messages: Message[];
@@ -152,28 +140,23 @@ function newBatch(): Batch {
 }
 
 /**
- * Queues PUBLISHes in order and sends them as pipelines of up to MAX_BATCH through `sendMany` (a lone message
- * through `sendOne`), with at most MAX_IN_FLIGHT pipelines unanswered. Every caller gets its batch's promise.
+ * Queues PUBLISHes in order and sends them in batches of up to MAX_BATCH through `sendBatch`, with at most
+ * MAX_IN_FLIGHT batches unanswered. Every caller gets its batch's promise. A lone message is a batch too, so
+ * nothing can overtake a batch that is still in flight.
  */
-function batchedPublish(
-  sendOne: (channel: string, payload: Buffer | string) => Promise<unknown>,
-  sendMany: (messages: readonly Message[]) => Promise<unknown>,
-): RedisSeam["publish"] {
+function batchedPublish(sendBatch: (messages: readonly Message[]) => Promise<unknown>): RedisSeam["publish"] {
   const queue: Batch[] = [];
   let inFlight = 0;
   let scheduled = false;
 
   const send = (batch: Batch) => {
     inFlight++;
-    const [first] = batch.messages;
-    const sent =
-      batch.messages.length === 1 && first
-        ? attempt(() => sendOne(first[0], first[1]))
-        : attempt(() => sendMany(batch.messages));
-    sent.then(batch.resolve, batch.reject).finally(() => {
-      inFlight--;
-      pump();
-    });
+    attempt(() => sendBatch(batch.messages))
+      .then(batch.resolve, batch.reject)
+      .finally(() => {
+        inFlight--;
+        pump();
+      });
   };
   const pump = () => {
     scheduled = false;
@@ -199,7 +182,6 @@ function batchedPublish(
       return batch.promise;
     }
     if (!scheduled) {
-      // after the caller's synchronous code, so that a loop's messages share pipelines
       scheduled = true;
       queueMicrotask(pump);
     }
@@ -208,22 +190,56 @@ function batchedPublish(
 }
 
 // Publishes runs of messages: ARGV is `channel, n, message1 … messageN` repeated, so that a batch to one channel
-// (the usual case: every broadcast of a namespace) names it once. Answers how many it published. Redis counts
-// each PUBLISH in INFO commandstats as usual, and subscribers cannot tell the difference.
+// (the usual case: every broadcast of a namespace) names it once. Like a pipeline, a PUBLISH that fails (an ACL
+// on one channel) does not stop the others; the first failure is answered, marked so that it cannot be taken
+// for a refusal to run the script at all. Redis counts each PUBLISH in INFO commandstats as usual.
+const FAILED_INSIDE = "SIOREDIS";
 const PUBLISH_SCRIPT = [
-  "local i, total = 1, 0",
+  "local i, total, failure = 1, 0, nil",
   "while i <= #ARGV do",
   "  local channel, n = ARGV[i], tonumber(ARGV[i + 1])",
-  "  for j = i + 2, i + 1 + n do redis.call('PUBLISH', channel, ARGV[j]) end",
+  "  for j = i + 2, i + 1 + n do",
+  "    local reply = redis.pcall('PUBLISH', channel, ARGV[j])",
+  "    if type(reply) == 'table' and reply.err then failure = failure or reply.err end",
+  "  end",
   "  total, i = total + n, i + 2 + n",
   "end",
+  `if failure then return redis.error_reply('${FAILED_INSIDE} ' .. failure) end`,
   "return total",
 ].join("\n");
-const PUBLISH_SCRIPT_SHA = createHash("sha1").update(PUBLISH_SCRIPT).digest("hex");
+
+/** The arguments of EVAL for a batch: the script, no keys, then runs of `channel, n, messages…`. */
+function scriptArgs(messages: readonly Message[]): Array<string | Buffer> {
+  const args: Array<string | Buffer> = ["EVAL", PUBLISH_SCRIPT, "0"];
+  let previous: string | undefined;
+  let countAt = 0; // where the current run's message count goes
+  for (const [channel, payload] of messages) {
+    if (channel !== previous) {
+      if (previous !== undefined) args[countAt] = String(args.length - countAt - 1);
+      previous = channel;
+      args.push(channel, "");
+      countAt = args.length - 1;
+    }
+    args.push(payload);
+  }
+  args[countAt] = String(args.length - countAt - 1);
+  return args;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// Errors by which Redis refuses EVAL before running any of it: safe to send the batch again as PUBLISHes.
+// Permanent: no permission for EVAL, no such command (proxies), a read-only replica, a script Redis cannot compile.
+const SCRIPTS_REFUSED = /^(NOPERM|ERR unknown command|READONLY|ERR Error compiling script)/;
+// Temporary: Redis at maxmemory refuses scripts but still takes PUBLISH.
+const SCRIPT_DENIED_NOW = /^OOM/;
 
 /**
- * Sends a batch through the publish script, falling back to `pipeline` for good once the server refuses
- * scripts. `command` runs one raw command (EVALSHA / EVAL) on the client.
+ * Sends a batch through the publish script, or through `pipeline` once Redis has refused scripts. A batch
+ * refused before it ran is sent again as a pipeline; one that failed while running is not (its other messages
+ * went out), nor one whose fate is unknown (a lost connection): the callers get the error instead.
  */
 function scriptedPublish(
   command: (args: Array<string | Buffer>) => Promise<unknown>,
@@ -232,48 +248,20 @@ function scriptedPublish(
   let scripts = true;
   return async (messages) => {
     if (!scripts) return pipeline(messages);
-    const args: Array<string | Buffer> = ["0"];
-    let previous: string | undefined;
-    let countAt = 0; // where the current run's message count goes
-    for (const [channel, payload] of messages) {
-      if (channel !== previous) {
-        if (previous !== undefined) args[countAt] = String(args.length - countAt - 1);
-        previous = channel;
-        args.push(channel, "");
-        countAt = args.length - 1;
-      }
-      args.push(payload);
-    }
-    args[countAt] = String(args.length - countAt - 1);
-    let failure: unknown;
     try {
-      return await command(["EVALSHA", PUBLISH_SCRIPT_SHA, ...args]);
+      return await command(scriptArgs(messages));
     } catch (err) {
-      failure = err;
-    }
-    if (/^NOSCRIPT/.test(errorText(failure))) {
-      // not cached on this server (first use, restart, SCRIPT FLUSH, another cluster node): send the body once
-      try {
-        return await command(["EVAL", PUBLISH_SCRIPT, ...args]);
-      } catch (err) {
-        failure = err;
+      const text = errorText(err);
+      if (text.startsWith(FAILED_INSIDE)) throw new Error(text.slice(FAILED_INSIDE.length + 1), { cause: err });
+      if (SCRIPTS_REFUSED.test(text)) {
+        if (scripts) debug("Redis refuses scripts (%s): publishing batches as pipelines", text);
+        scripts = false;
+      } else if (!SCRIPT_DENIED_NOW.test(text)) {
+        throw err;
       }
+      return pipeline(messages);
     }
-    if (!isScriptRefusal(failure)) throw failure;
-    debug("Redis refuses scripts (%s): publishing batches as pipelines", errorText(failure));
-    scripts = false;
-    return pipeline(messages);
   };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-// Errors meaning "this server or user does not run scripts", as opposed to a connection failure.
-function isScriptRefusal(err: unknown): boolean {
-  // READONLY: a replica accepts PUBLISH but refuses EVAL, which might write
-  return /^(NOPERM|NOSCRIPT|READONLY|ERR unknown command|ERR .*(script|Lua|EVAL))/i.test(errorText(err));
 }
 
 function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
@@ -282,12 +270,13 @@ function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
   return {
     library: "node-redis",
     publish: batchedPublish(
-      (channel, payload) => client.publish(channel, payload),
       scriptedPublish(
         (args) => client.sendCommand(args),
         (messages) => {
           const multi = client.multi?.();
-          if (!multi?.execAsPipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          if (messages.length === 1 || !multi?.execAsPipeline) {
+            return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          }
           for (const [channel, payload] of messages) multi.publish(channel, payload);
           return multi.execAsPipeline();
         },
@@ -326,12 +315,11 @@ function ioRedisSeam(client: IoRedisLike): RedisSeam {
   return {
     library: "ioredis",
     publish: batchedPublish(
-      (channel, payload) => client.publish(channel, payload),
       scriptedPublish(
         (args) => ioRedisCommand(client, args),
         async (messages) => {
           const pipeline = client.pipeline?.();
-          if (!pipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          if (messages.length === 1 || !pipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
           for (const [channel, payload] of messages) pipeline.publish(channel, payload);
           // a pipeline resolves with one [error, reply] per command
           for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
@@ -350,7 +338,19 @@ function ioRedisSeam(client: IoRedisLike): RedisSeam {
       const counts = ioRedisSubscriptions.get(client) ?? new Map<string, number>();
       ioRedisSubscriptions.set(client, counts);
       for (const channel of channels) counts.set(channel, (counts.get(channel) ?? 0) + 1);
-      await client.subscribe(...channels);
+      try {
+        await client.subscribe(...channels);
+      } catch (err) {
+        // undo, so that a retry does not add a second listener (every message counted twice)
+        wrapped.delete(onMessage);
+        client.off("messageBuffer", listener);
+        for (const channel of channels) {
+          const left = (counts.get(channel) ?? 1) - 1;
+          if (left > 0) counts.set(channel, left);
+          else counts.delete(channel);
+        }
+        throw err;
+      }
     },
     async unsubscribe(channels, onMessage) {
       const listener = wrapped.get(onMessage);
@@ -409,10 +409,7 @@ function createSeam(client: unknown, role: string): RedisSeam {
       Promise.reject(new TypeError(`${role} is neither node-redis ≥ 4 nor ioredis: cannot ${what}`));
     return {
       library: "node-redis",
-      publish: batchedPublish(
-        (channel, payload) => publisher.publish(channel, payload),
-        (messages) => Promise.all(messages.map(([c, p]) => publisher.publish(c, p))),
-      ),
+      publish: batchedPublish((messages) => Promise.all(messages.map(([c, p]) => publisher.publish(c, p)))),
       subscribe: unsupported("subscribe"),
       unsubscribe: unsupported("unsubscribe"),
       numsub: unsupported("run PUBSUB NUMSUB"),

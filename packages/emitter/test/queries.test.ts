@@ -205,6 +205,25 @@ for (const library of ["node-redis", "ioredis"] as const satisfies readonly Libr
       await failed;
     });
 
+    test("maxPendingRequests holds for concurrent calls: the extra ones are refused at once", async () => {
+      const bounded = new Emitter(clients.pub, { subClient: clients.sub, maxPendingRequests: 1 });
+      try {
+        const results = await Promise.allSettled([1, 2, 3, 4].map(() => bounded.allRooms()));
+        assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+        for (const r of results.filter((r) => r.status === "rejected")) {
+          assert.match(String((r as PromiseRejectedResult).reason), /too many pending requests \(1\)/);
+        }
+        await bounded.allRooms(); // the slot is free again
+      } finally {
+        await bounded.close();
+      }
+    });
+
+    test("timeouts beyond what timers can hold are refused by name", () => {
+      assert.throws(() => emitter.timeout(2 ** 31), /timeout must be a number of ms from 0 to 2147483647/);
+      assert.throws(() => new Emitter(clients.pub, { requestsTimeout: -1 }), /requestsTimeout must be/);
+    });
+
     test("the emitter never subscribes to the request channel (it would count as a server)", async () => {
       await emitter.fetchSockets();
       assert.equal(await emitter.serverCount(), 2);

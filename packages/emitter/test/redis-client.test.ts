@@ -8,7 +8,7 @@ type Pending = { messages: string[]; resolve(): void; reject(err: Error): void }
 
 /**
  * A node-redis-shaped double whose pipelines settle only when the test says so. Like a Redis user without the
- * scripting commands, it refuses EVALSHA, so batches take the pipeline path.
+ * scripting commands, it refuses EVAL, so batches take the pipeline path.
  */
 function nodeRedisDouble() {
   const pipelines: Pending[] = [];
@@ -16,7 +16,7 @@ function nodeRedisDouble() {
   const client = {
     pSubscribe() {},
     sendCommand: async (args: Array<string | Buffer>) => {
-      if (args[0] === "EVALSHA") throw new Error("NOPERM this user has no permissions to run the 'evalsha' command");
+      if (args[0] === "EVAL") throw new Error("NOPERM User x has no permissions to run the 'eval' command");
       return [args[2], "3"];
     },
     publish(channel: string, message: string | Buffer) {
@@ -48,7 +48,7 @@ test("publishes go out as ordered batches of at most 256, 4 at a time, full ones
   const promises = Array.from({ length: 1200 }, (_, i) => seam.publish("ch", String(i)));
   assert.equal(promises[0], promises[255], "one promise per batch");
   assert.notEqual(promises[255], promises[256]);
-  // the EVALSHA refusal costs this double one round trip before its first pipeline
+  // the EVAL refusal costs this double one round trip before its first pipeline
   await tick();
   await tick();
   assert.deepEqual(
@@ -109,7 +109,7 @@ test("ioredis pipelines: a per-command error rejects the batch", async () => {
     psubscribe() {},
     on() {},
     call: async (command: string) => {
-      if (command === "EVALSHA") throw new Error("ERR unknown command 'EVALSHA'");
+      if (command === "EVAL") throw new Error("ERR unknown command 'EVAL', with args beginning with: ");
       return ["ch", 2];
     },
     publish: async () => 1,
@@ -147,24 +147,47 @@ test("one seam per client; anything without publish() is refused by name", () =>
   assert.throws(() => wrapRedisClient(null), TypeError);
 });
 
-/** A node-redis-shaped double that runs the publish script: records each EVALSHA/EVAL and its arguments. */
-function scriptingDouble(cached: boolean) {
-  const commands: Array<Array<string | Buffer>> = [];
+/**
+ * A node-redis-shaped double that answers EVAL with `evalReply` (a value, or an Error to reject with) and records
+ * every command; PUBLISH is recorded too, so a resent batch shows.
+ */
+function scriptingDouble(evalReply: () => unknown) {
+  const commands: string[][] = [];
   const client = {
     pSubscribe() {},
     sendCommand: async (args: Array<string | Buffer>) => {
-      commands.push(args);
-      if (args[0] === "EVALSHA" && !cached) throw new Error("NOSCRIPT No matching script. Please use EVAL.");
-      if (args[0] === "EVAL") cached = true;
-      return 0;
+      commands.push(args.map(String));
+      const reply = evalReply();
+      if (reply instanceof Error) throw reply;
+      return reply;
     },
-    publish: async () => 1,
+    publish: async (channel: string, message: string | Buffer) => {
+      commands.push(["PUBLISH", channel, String(message)]);
+      return 1;
+    },
+    multi() {
+      const queued: string[][] = [];
+      return {
+        publish(channel: string, message: string | Buffer) {
+          queued.push(["PUBLISH", channel, String(message)]);
+        },
+        execAsPipeline: async () => {
+          commands.push(...queued);
+          return queued.map(() => 1);
+        },
+      };
+    },
   };
   return { client, commands };
 }
 
-test("a tick's publishes go out as one EVALSHA of the publish script, in order, in runs per channel", async () => {
-  const { client, commands } = scriptingDouble(true);
+const twoTicks = async () => {
+  await tick();
+  await tick();
+};
+
+test("a tick's publishes go out as one EVAL of the publish script, in order, in runs per channel", async () => {
+  const { client, commands } = scriptingDouble(() => 4);
   const seam = wrapRedisClient(client);
   await Promise.all([
     seam.publish("a", "1"),
@@ -173,47 +196,102 @@ test("a tick's publishes go out as one EVALSHA of the publish script, in order, 
     seam.publish("a", "4"),
   ]);
   assert.equal(commands.length, 1);
-  const [command, sha, keys, ...runs] = commands[0] ?? [];
-  assert.equal(command, "EVALSHA");
-  assert.match(String(sha), /^[0-9a-f]{40}$/);
+  const [command, script, keys, ...runs] = commands[0] ?? [];
+  assert.equal(command, "EVAL");
+  assert.match(String(script), /redis\.pcall\('PUBLISH'/);
   assert.equal(keys, "0");
   // channel, how many messages, the messages; again for each change of channel
+  assert.deepEqual(runs, ["a", "2", "1", "2", "b", "1", "3", "a", "1", "4"]);
+});
+
+test("once Redis refuses scripts, every batch, lone messages included, goes out as PUBLISHes, in order", async () => {
+  const { client, commands } = scriptingDouble(
+    () => new Error("NOPERM User x has no permissions to run the 'eval' command"),
+  );
+  const seam = wrapRedisClient(client);
+  const first = [seam.publish("a", "1"), seam.publish("a", "2")];
+  await twoTicks();
+  const lone = seam.publish("a", "3"); // must not overtake the refused batch
+  await Promise.all([...first, lone]);
+  await seam.publish("a", "4");
   assert.deepEqual(
-    runs.map((x) => x.toString()),
-    ["a", "2", "1", "2", "b", "1", "3", "a", "1", "4"],
+    commands.map((c) => c.slice(0, 3).join(" ")),
+    [`EVAL ${String(commands[0]?.[1])} 0`, "PUBLISH a 1", "PUBLISH a 2", "PUBLISH a 3", "PUBLISH a 4"],
   );
 });
 
-test("a server without the script cached gets its body once through EVAL, then EVALSHA again", async () => {
-  const { client, commands } = scriptingDouble(false);
+test("a PUBLISH that failed inside the script rejects the batch and is not sent again", async () => {
+  const { client, commands } = scriptingDouble(
+    () => new Error("SIOREDIS NOPERM this user has no permissions to access the 'forbidden' channel"),
+  );
   const seam = wrapRedisClient(client);
-  await Promise.all([seam.publish("a", "1"), seam.publish("b", "2")]);
-  await Promise.all([seam.publish("c", "3"), seam.publish("d", "4")]);
+  await assert.rejects(Promise.all([seam.publish("ok", "1"), seam.publish("forbidden", "2")]), (err: unknown) => {
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /^NOPERM .*'forbidden' channel/);
+    return true;
+  });
   assert.deepEqual(
     commands.map((c) => c[0]),
-    ["EVALSHA", "EVAL", "EVALSHA"],
+    ["EVAL"],
+    "the messages that went out are not published twice",
   );
-  assert.match(String(commands[1]?.[1]), /redis\.call\('PUBLISH'/);
 });
 
-test("a connection failure during EVALSHA rejects the batch without giving up on scripts", async () => {
+test("Redis at maxmemory: the batch goes out as PUBLISHes, and the next one tries the script again", async () => {
+  let oom = true;
+  const { client, commands } = scriptingDouble(() =>
+    oom ? new Error("OOM command not allowed when used memory > 'maxmemory'.") : 2,
+  );
+  const seam = wrapRedisClient(client);
+  await Promise.all([seam.publish("a", "1"), seam.publish("a", "2")]);
+  oom = false;
+  await Promise.all([seam.publish("a", "3"), seam.publish("a", "4")]);
+  assert.deepEqual(
+    commands.map((c) => c[0]),
+    ["EVAL", "PUBLISH", "PUBLISH", "EVAL"],
+  );
+});
+
+test("a connection failure during EVAL rejects the batch without giving up on scripts", async () => {
   let fail = true;
-  const commands: string[] = [];
-  const client = {
-    pSubscribe() {},
-    sendCommand: async (args: Array<string | Buffer>) => {
-      commands.push(String(args[0]));
-      if (fail) throw new Error("The client is closed");
-      return 1;
-    },
-    publish: async () => 1,
-    multi() {
-      throw new Error("must not fall back to pipelines");
-    },
-  };
+  const { client, commands } = scriptingDouble(() => (fail ? new Error("The client is closed") : 1));
   const seam = wrapRedisClient(client);
   await assert.rejects(Promise.all([seam.publish("a", "1"), seam.publish("b", "2")]), /client is closed/);
   fail = false;
   await Promise.all([seam.publish("a", "1"), seam.publish("b", "2")]);
-  assert.deepEqual(commands, ["EVALSHA", "EVALSHA"]);
+  assert.deepEqual(
+    commands.map((c) => c[0]),
+    ["EVAL", "EVAL"],
+    "not resent: whether the first batch ran is unknown",
+  );
+});
+
+test("ioredis: a SUBSCRIBE that fails leaves no listener behind, so a retry does not count messages twice", async () => {
+  const listeners = new Set<(channel: Buffer, message: Buffer) => void>();
+  let refuse = true;
+  const client = {
+    psubscribe() {},
+    call: async () => ["x", 1],
+    publish: async () => 1,
+    on(_event: string, listener: (channel: Buffer, message: Buffer) => void) {
+      listeners.add(listener);
+    },
+    off(_event: string, listener: (channel: Buffer, message: Buffer) => void) {
+      listeners.delete(listener);
+    },
+    subscribe: async () => {
+      if (refuse) throw new Error("NOPERM this user has no permissions to access one of the channels");
+      return 1;
+    },
+    unsubscribe: async () => 0,
+  };
+  const seam = wrapRedisClient(client);
+  const got: string[] = [];
+  const onMessage = (_channel: string, message: Buffer) => got.push(message.toString());
+  await assert.rejects(seam.subscribe(["responses"], onMessage), /NOPERM/);
+  assert.equal(listeners.size, 0);
+  refuse = false;
+  await seam.subscribe(["responses"], onMessage);
+  for (const listener of listeners) listener(Buffer.from("responses"), Buffer.from("one"));
+  assert.deepEqual(got, ["one"]);
 });

@@ -17,6 +17,8 @@ before(async () => {
   await admin.connect();
   // a user who may publish and subscribe but not run scripts, as some managed Redis offerings set it up
   await admin.sendCommand(["ACL", "SETUSER", "noscripts", "on", ">secret", "+@all", "-@scripting", "~*", "&*"]);
+  // a user who may publish only to channels starting with "allowed-"
+  await admin.sendCommand(["ACL", "SETUSER", "narrow", "on", ">secret", "+@all", "~*", "&allowed-*"]);
 });
 
 after(async () => {
@@ -52,10 +54,10 @@ for (const library of ["node-redis", "ioredis"] as const) {
       library === "node-redis" ? createClient({ url: redis.url }) : new Redis(redis.url, { lazyConnect: true });
     await client.connect();
     try {
-      const before = { evalsha: await commandCalls("evalsha"), publish: await commandCalls("publish") };
+      const before = { eval: await commandCalls("eval"), publish: await commandCalls("publish") };
       const received = await publishAndCollect(wrapRedisClient(client), `burst-${library}`, 3000);
       assert.deepEqual(received, expected(3000));
-      assert.ok((await commandCalls("evalsha")) > before.evalsha, "EVALSHA was used");
+      assert.ok((await commandCalls("eval")) > before.eval, "the publish script was used");
       // Redis counts the script's PUBLISHes like any other
       assert.equal((await commandCalls("publish")) - before.publish, 3000);
     } finally {
@@ -84,6 +86,31 @@ for (const library of ["node-redis", "ioredis"] as const) {
       );
       await until(() => received.length >= sent.length, `${sent.length} messages`);
       assert.deepEqual(received, sent);
+    } finally {
+      await sub.close();
+      if (client instanceof Redis) client.disconnect();
+      else await client.close();
+    }
+  });
+
+  test(`${library}: a PUBLISH refused inside a batch rejects it, and what went out is not sent twice`, async () => {
+    const url = redis.url.replace("redis://", "redis://narrow:secret@");
+    const client = library === "node-redis" ? createClient({ url }) : new Redis(url, { lazyConnect: true });
+    const sub = createClient({ url: redis.url });
+    await Promise.all([client.connect(), sub.connect()]);
+    const received: string[] = [];
+    const channel = `allowed-${library}`;
+    await sub.subscribe(channel, (message) => received.push(message));
+    try {
+      const seam = wrapRedisClient(client);
+      await assert.rejects(
+        Promise.all([seam.publish(channel, "first"), seam.publish(`forbidden-${library}`, "x")]),
+        /can't publish to the channel/,
+      );
+      // Redis delivers in order: once the sentinel is in, a duplicate of "first" would be too
+      await seam.publish(channel, "sentinel");
+      await until(() => received.includes("sentinel"), "the sentinel");
+      assert.deepEqual(received, ["first", "sentinel"]);
     } finally {
       await sub.close();
       if (client instanceof Redis) client.disconnect();

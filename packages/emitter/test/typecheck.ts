@@ -20,6 +20,15 @@ void e.emit("hello", "a", 1);
 const answers: Promise<number[]> = e.timeout(10).emitWithAck("ask", "q");
 void answers;
 
+// the callback form of an acknowledged emit gets (err, every client's answer)
+void e.emit("ask", "q", (err: Error | null, answers: number[]) => void [err, answers]);
+// @ts-expect-error: the event's own ack signature is not what the emitter calls back with
+void e.emit("ask", "q", (answer: number) => void answer);
+// untyped emitters: any arguments, a callback anywhere last
+const untyped = new Emitter(r6);
+void untyped.emit("x", 1, "2", { three: 3 });
+void untyped.emit("x", (err: Error | null, responses: unknown[]) => void [err, responses]);
+
 // @ts-expect-error: wrong argument type for a typed event
 void e.emit("hello", 1, 1);
 // @ts-expect-error: unknown event name

@@ -58,6 +58,14 @@ export function count(value: unknown, path: string): number {
   return value;
 }
 
+/** A time in ms: any finite number ≥ 0 (socket.io's `timeout(ms)` takes fractions as well). */
+export function duration(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    fail(`expected a duration in ms, got ${describe(value)}`, path);
+  }
+  return value;
+}
+
 export function room(value: unknown, path: string): Room {
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;

@@ -1,6 +1,6 @@
 // The Socket.IO packet and broadcast options carried inside broadcasts, requests and cluster messages.
 import type { Room } from "./channels.js";
-import { array, bool, count, fail, nonEmptyStr, type Obj, obj, rooms, str } from "./fields.js";
+import { array, bool, count, duration, fail, nonEmptyStr, type Obj, obj, rooms, str } from "./fields.js";
 
 /** socket.io-parser packet types that may appear on Redis. */
 export const PacketType = {
@@ -105,13 +105,13 @@ export function decodePacket(value: unknown, path: string, defaultNsp?: string):
   return packet;
 }
 
-const FLAG_TYPES: Readonly<Record<string, "boolean" | "count">> = {
+const FLAG_TYPES: Readonly<Record<string, "boolean" | "duration">> = {
   volatile: "boolean",
   compress: "boolean",
   local: "boolean",
   broadcast: "boolean",
   binary: "boolean",
-  timeout: "count",
+  timeout: "duration",
   expectSingleResponse: "boolean",
 };
 
@@ -127,7 +127,7 @@ export function decodeFlags(value: unknown, path: string): BroadcastFlags {
       continue;
     }
     if (kind === "boolean") bool(f[key], `${path}.${key}`);
-    else count(f[key], `${path}.${key}`);
+    else duration(f[key], `${path}.${key}`);
   }
   if (known) return f as BroadcastFlags;
   // drop flags this version does not know (e.g. `json` from socket.io 2 emitters)
