@@ -4,6 +4,8 @@
 //
 //   pnpm --filter @sio-redis/bench emitter   (env: N=100000 messages, SIZE=64 text bytes, RUNS=5, WINDOW=1000)
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { Emitter } from "@sio-redis/emitter";
 import { classicChannels, EMITTER_UID, encodeBroadcast } from "@sio-redis/protocol";
@@ -16,6 +18,15 @@ const N = Number(process.env.N ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 5);
 const TEXT_SIZE = Number(process.env.SIZE ?? 64);
 const gc = (globalThis as { gc?: () => void }).gc;
+
+// Pinning needs taskset and two cores; PIN=0 turns it off.
+const PIN = process.env.PIN !== "0" && availableParallelism() >= 2 && existsSync("/usr/bin/taskset");
+const REDIS_CPU = 1;
+const CLIENT_CPU = 0;
+
+function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
+  return PIN ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
+}
 
 // ---------------------------------------------------------------- measurements
 
@@ -98,7 +109,9 @@ interface Row {
 async function redisBenchmark(port: number): Promise<number> {
   const payload = "x".repeat(PAYLOAD.length);
   const args = ["-h", "127.0.0.1", "-p", String(port), "-c", "1", "-P", "16", "-n", String(N), "--csv"];
-  const { stdout } = await promisify(execFile)("redis-benchmark", [...args, "PUBLISH", CHANNEL, payload]);
+  const { stdout } = await promisify(execFile)(
+    ...pinned(CLIENT_CPU, "redis-benchmark", [...args, "PUBLISH", CHANNEL, payload]),
+  );
   const last = stdout.trim().split("\n").pop() ?? "";
   return Number(last.split(",")[1]?.replaceAll('"', ""));
 }
@@ -160,10 +173,17 @@ async function publishers(port: number): Promise<Publisher[]> {
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
+  if (PIN) {
+    // Redis on one core, the publishers (this process, or redis-benchmark) on the other: otherwise the
+    // scheduler sometimes puts both on one core and a run measures that instead.
+    await promisify(execFile)("taskset", ["-cp", String(REDIS_CPU), String(redis.pid)]);
+    await promisify(execFile)("taskset", ["-cp", String(CLIENT_CPU), String(process.pid)]);
+  }
   const admin = await nodeRedisClient(redis.port);
   const list = await publishers(redis.port);
   try {
-    for (const p of list) await burst(p, 10_000); // warm-up: JIT, connection buffers
+    // warm-up as long as a run: node-redis in particular takes ~200k emits to reach its steady speed (JIT, heap)
+    for (const p of list) await burst(p, N);
     // Runs are interleaved (baseline, then each publisher) so that machine noise hits all of them alike.
     const baseline: Row = { name: "redis-benchmark -c 1 -P 16 PUBLISH", rate: 0, lost: 0 };
     const rows: Row[] = list.map((p) => ({ name: p.name, rate: 0, lost: 0 }));
@@ -212,6 +232,7 @@ function report(rows: Row[]): void {
       `waiting for Redis every ${WINDOW} emits, node ${process.version}`,
   );
   console.log(`baseline: redis-benchmark -c 1 -P 16 -n ${N} PUBLISH ${CHANNEL} <${PAYLOAD.length} bytes>`);
+  console.log(PIN ? "pinned: redis-server on cpu 1, publishers on cpu 0 (PIN=0 to turn off)" : "not pinned to cpus");
   const header = ["publisher".padEnd(40), "msg/s".padStart(8), "vs r-b".padStart(7), "vs official".padStart(12)];
   header.push("lost".padStart(5), "heap peak MB".padStart(13), "retained MB".padStart(12));
   console.log(header.join(" "));

@@ -1,15 +1,15 @@
 // Immutable broadcast operators: every modifier returns a new operator, so rooms never leak into the next call.
 import {
   type BroadcastFlags,
+  broadcastEncoder,
   CLIENT_RESERVED_EVENTS,
   type ClassicChannels,
   EMITTER_UID,
-  type EventPacket,
-  encodeBroadcast,
   encodeRequest,
   type FetchedSocket,
   PacketType,
   type Parser,
+  type Payload,
   RequestType,
   type Room,
 } from "@sio-redis/protocol";
@@ -274,15 +274,24 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
       );
       return quiet(acks.then(noop));
     }
-    const ctx = this.#ctx;
-    const rooms = listOf(this.#rooms);
-    const packet: EventPacket = { type: PacketType.EVENT, data: [ev, ...args], nsp: ctx.nsp };
-    const payload = encodeBroadcast(
-      { uid: EMITTER_UID, packet, opts: { rooms, except: listOf(this.#except), flags: this.#flags } },
-      { style: "emitter", parser: ctx.parser },
-    );
-    const channel = ctx.channels.forBroadcast(rooms);
-    return ctx.pub.publish(channel, payload);
+    const { channel, encode } = this.#broadcast();
+    return this.#ctx.pub.publish(channel, encode([ev, ...args]));
+  }
+
+  // Operators are immutable, so the channel and the bytes of all but the event are worked out once per operator.
+  #prepared: { channel: string; encode: (event: unknown[]) => Payload } | undefined;
+
+  #broadcast() {
+    if (!this.#prepared) {
+      const ctx = this.#ctx;
+      const rooms = listOf(this.#rooms);
+      const opts = { rooms, except: listOf(this.#except), flags: this.#flags };
+      this.#prepared = {
+        channel: ctx.channels.forBroadcast(rooms),
+        encode: broadcastEncoder({ uid: EMITTER_UID, nsp: ctx.nsp, opts }, { style: "emitter", parser: ctx.parser }),
+      };
+    }
+    return this.#prepared;
   }
 
   /**
