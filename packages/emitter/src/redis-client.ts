@@ -115,7 +115,7 @@ type Message = readonly [channel: string, payload: Buffer | string];
  */
 const MAX_BATCH = 256;
 /**
- * Pipelines handed to the client before earlier ones are answered. The rest wait in our queue as
+ * Batches handed to the client before earlier ones are answered. The rest wait in our queue as
  * (channel, bytes) pairs, far smaller than a client's queued command, so a loop that emits 100k messages
  * without waiting holds megabytes, not hundreds of megabytes.
  */
