@@ -7,7 +7,7 @@ import { QueryTimeoutError } from "./queries.js";
 import type { RedisClient } from "./redis-client.js";
 
 /** Exit codes of `sio-emit`, distinct per kind of failure so scripts can react. */
-export const ExitCode = {
+const ExitCode = {
   OK: 0,
   /** Anything unexpected (Redis failed mid-command, …). */
   ERROR: 1,
@@ -98,7 +98,7 @@ const STRING_FLAGS = new Set(["redis", "key", "nsp", "to", "except", "timeout"])
 const BOOLEAN_FLAGS = new Set(["volatile", "close", "json", "help"]);
 
 /** Parses argv into options and positionals; throws CliError(USAGE) for unknown flags or missing values. */
-export function parseArgs(argv: readonly string[]): { options: Options; positionals: string[] } {
+function parseArgs(argv: readonly string[]): { options: Options; positionals: string[] } {
   const options: Options = { to: [], except: [], volatile: false, close: false, json: false, help: false };
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -35,7 +35,7 @@ export function toBuffer(input: Uint8Array | string): Buffer {
 }
 
 /** True when the bytes are a JSON object: the rule shared by every sender is "first byte `{`". */
-export function isJson(bytes: Uint8Array): boolean {
+function isJson(bytes: Uint8Array): boolean {
   return bytes[0] === OPEN_BRACE;
 }
 
@@ -61,7 +61,7 @@ export function decodeBinary(bytes: Buffer, options: DecodeOptions | undefined):
 }
 
 /** Decodes a JSON message into a checked value. Never throws. */
-export function decodeJson(bytes: Buffer, options: DecodeOptions | undefined): unknown {
+function decodeJson(bytes: Buffer, options: DecodeOptions | undefined): unknown {
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   // JSON is UTF-8 (every sender's JSON.stringify output is); checking first spares decoding megabytes of garbage.
   if (!isUtf8(bytes)) return new ProtocolError("MALFORMED", "invalid JSON: not UTF-8");

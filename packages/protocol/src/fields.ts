@@ -17,7 +17,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-export function isObj(value: unknown): value is Obj {
+function isObj(value: unknown): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 

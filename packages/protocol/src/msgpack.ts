@@ -310,8 +310,7 @@ class Reader {
  * Decodes one MessagePack value that must span the whole input. Throws ProtocolError on any defect.
  * Nesting is counted in containers: `[[1]]` has depth 2.
  */
-export function decodeMsgpack(input: Uint8Array, maxDepth: number): unknown {
-  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+export function decodeMsgpack(buf: Buffer, maxDepth: number): unknown {
   const reader = shared;
   reader.buf = buf;
   reader.pos = 0;

@@ -115,7 +115,7 @@ const FLAG_TYPES: Readonly<Record<string, "boolean" | "duration">> = {
   expectSingleResponse: "boolean",
 };
 
-export function decodeFlags(value: unknown, path: string): BroadcastFlags {
+function decodeFlags(value: unknown, path: string): BroadcastFlags {
   // missing, or "" from the Python emitter
   if (value === undefined || value === null || value === "") return {};
   const f = obj(value, path);
