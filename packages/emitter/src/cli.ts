@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // sio-emit: the Emitter for cron jobs and shell scripts. One command per run; exit codes tell what went wrong.
 import { CLIENT_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "@sio-redis/protocol";
+import { QueryTimeoutError, type RedisClient } from "@sio-redis/transport";
 import { Emitter } from "./emitter.js";
 import { type BroadcastOperator, checkEventName } from "./operator.js";
-import { QueryTimeoutError } from "./queries.js";
-import type { RedisClient } from "./redis-client.js";
 
 /** Exit codes of `sio-emit`, distinct per kind of failure so scripts can react. */
 const ExitCode = {

@@ -11,6 +11,18 @@ import {
   type Room,
   SERVER_RESERVED_EVENTS,
 } from "@sio-redis/protocol";
+import {
+  attempt,
+  eachServer,
+  QueryTimeoutError,
+  quiet,
+  type RedisClient,
+  type RedisSeam,
+  Requests,
+  type Subscriptions,
+  subscriptionsOf,
+  wrapRedisClient,
+} from "@sio-redis/transport";
 import createDebug from "debug";
 import {
   type AckCallback,
@@ -27,9 +39,6 @@ import {
   type NamespaceContext,
   type RemoteSocket,
 } from "./operator.js";
-import { attempt, quiet } from "./promises.js";
-import { Queries, QueryTimeoutError } from "./queries.js";
-import { type RedisClient, type RedisSeam, wrapRedisClient } from "./redis-client.js";
 
 const debug = createDebug("sio-redis:emitter");
 
@@ -61,13 +70,13 @@ export interface EmitterOptions {
 // State shared by an Emitter and every Emitter that `of()` derives from it.
 interface Core {
   readonly pub: RedisSeam;
-  readonly sub: RedisSeam | undefined;
+  readonly sub: Subscriptions | undefined;
   readonly key: string;
   readonly parser: Parser | undefined;
   readonly uid: string;
   readonly requestsTimeout: number;
   readonly maxPending: number;
-  readonly queries: Map<string, Queries>;
+  readonly queries: Map<string, Requests>;
   readonly options: EmitterOptions;
 }
 
@@ -132,8 +141,8 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         throw new TypeError("subClient must be a separate connection, e.g. redisClient.duplicate()");
       }
       this.#core = {
-        pub: wrapRedisClient(redisClient, "redisClient"),
-        sub: options.subClient === undefined ? undefined : wrapRedisClient(options.subClient, "subClient"),
+        pub: wrapRedisClient(redisClient, { role: "redisClient" }),
+        sub: options.subClient === undefined ? undefined : subscriptionsOf(options.subClient, { role: "subClient" }),
         key: options.key ?? DEFAULT_PREFIX,
         parser: toParser(options.parser),
         // a fresh uid per emitter: servers answer some requests on a channel named after it
@@ -163,13 +172,18 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         }
         let queries = core.queries.get(nspName);
         if (!queries) {
-          queries = new Queries({
-            pub: core.pub,
-            sub,
+          const pub = core.pub;
+          queries = new Requests({
+            pub,
+            subs: sub,
             channels,
             uid: core.uid,
             parser: core.parser,
             maxPending: core.maxPending,
+            // the emitter is no server: every subscriber of the request channel answers
+            responders: () => pub.numsub(channels.request),
+            owner: "the emitter",
+            recountMs: 250,
           });
           core.queries.set(nspName, queries);
         }
@@ -395,14 +409,13 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         build: (requestId) => ({ type: RequestType.SERVER_SIDE_EMIT, uid: ctx.uid, requestId, data: [ev, ...args] }),
         collector: (expected) => {
           const responses: unknown[] = [];
-          return {
-            add(response) {
+          return eachServer(
+            expected,
+            (response) => {
               if (response.type === RequestType.SERVER_SIDE_EMIT) responses.push(response.data);
-              return responses.length >= expected;
             },
-            result: () => responses,
-            answered: () => responses.length,
-          };
+            () => responses,
+          );
         },
       });
     });
@@ -440,15 +453,13 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         build: (requestId) => ({ type: RequestType.ALL_ROOMS, uid: ctx.uid, requestId }),
         collector: (expected) => {
           const rooms = new Set<Room>();
-          let answered = 0;
-          return {
-            add(response) {
+          return eachServer(
+            expected,
+            (response) => {
               if (response.type === RequestType.ALL_ROOMS) for (const room of response.rooms) rooms.add(room);
-              return ++answered >= expected;
             },
-            result: () => rooms,
-            answered: () => answered,
-          };
+            () => rooms,
+          );
         },
       }),
     );

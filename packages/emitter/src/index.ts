@@ -12,6 +12,8 @@
  *
  * @packageDocumentation
  */
+
+export { isIoRedis, isNodeRedis, QueryTimeoutError, type RedisClient } from "@sio-redis/transport";
 export { Emitter, type EmitterOptions } from "./emitter.js";
 export {
   type AckCallback,
@@ -26,12 +28,3 @@ export {
   type EventsMap,
   RemoteSocket,
 } from "./operator.js";
-export { QueryTimeoutError } from "./queries.js";
-export {
-  isIoRedis,
-  isNodeRedis,
-  type MessageHandler,
-  type RedisClient,
-  type RedisSeam,
-  wrapRedisClient,
-} from "./redis-client.js";

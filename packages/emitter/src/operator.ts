@@ -13,10 +13,17 @@ import {
   RequestType,
   type Room,
 } from "@sio-redis/protocol";
+import {
+  ackCollector,
+  attempt,
+  eachServer,
+  noop,
+  QueryTimeoutError,
+  quiet,
+  type RedisSeam,
+  type Requests,
+} from "@sio-redis/transport";
 import createDebug from "debug";
-import { attempt, noop, quiet } from "./promises.js";
-import { ackCollector, type Queries, QueryTimeoutError } from "./queries.js";
-import type { RedisSeam } from "./redis-client.js";
 
 const debug = createDebug("sio-redis:emitter");
 
@@ -102,7 +109,7 @@ export interface NamespaceContext {
   readonly uid: string;
   readonly requestsTimeout: number;
   /** The request machinery; throws when the emitter has no subscriber connection. */
-  queries(what: string): Queries;
+  queries(what: string): Requests;
 }
 
 /**
@@ -414,16 +421,14 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
         build: (requestId) => ({ type: RequestType.REMOTE_FETCH, uid: ctx.uid, requestId, opts }),
         collector: (expected) => {
           const found: FetchedSocket[] = [];
-          let answered = 0;
-          return {
-            add(response) {
+          return eachServer(
+            expected,
+            (response) => {
               // one by one: spreading a server's answer of 100k+ sockets would overflow the stack
               if (response.type === RequestType.REMOTE_FETCH) for (const socket of response.sockets) found.push(socket);
-              return ++answered >= expected;
             },
-            result: () => found.map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)),
-            answered: () => answered,
-          };
+            () => found.map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)),
+          );
         },
       }),
     );

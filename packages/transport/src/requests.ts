@@ -1,5 +1,6 @@
-// Request/response correlation over the classic request protocol that Socket.IO Redis adapters already answer.
-// The emitter is not a server, so every subscriber of the request channel is a server that will answer.
+// Request/response correlation over the classic request protocol: request ids, how many answers to wait for,
+// deadlines and partial results. Shared by the emitter (which is not a server: every subscriber of the request
+// channel answers it) and the adapter (which is one: every subscriber but itself answers).
 import { randomBytes } from "node:crypto";
 import {
   type ClassicChannels,
@@ -13,8 +14,9 @@ import {
 } from "@sio-redis/protocol";
 import createDebug from "debug";
 import type { RedisSeam } from "./redis-client.js";
+import type { Subscriptions } from "./subscriptions.js";
 
-const debug = createDebug("sio-redis:emitter");
+const debug = createDebug("sio-redis:transport");
 
 /**
  * A query or acknowledged emit that did not get every answer before its deadline. `partial` holds what did
@@ -58,6 +60,11 @@ export interface Collector<T> {
   answered(): number;
   /** Extra text for the timeout error, e.g. `, 3 of 4 acknowledgements received`. */
   detail?(): string;
+  /**
+   * Only `live` servers are left to answer (the others are gone): returns true when the request is complete
+   * with what it has. Without it a request always waits for the servers counted when it was sent.
+   */
+  settle?(live: number): boolean;
 }
 
 /** One request to send: its name in errors, how to encode it with an id, and how to gather the answers. */
@@ -72,29 +79,41 @@ export interface QuerySpec<T> {
 interface Pending {
   readonly type: RequestType;
   onResponse(response: ClassicResponse): void;
+  /** Called with the number of live servers that can answer; completes the request if all of them did. */
+  onRecount(live: number): void;
   fail(error: Error): void;
 }
 
-export interface QueriesOptions {
+export interface RequestsOptions {
   pub: RedisSeam;
-  sub: RedisSeam;
+  subs: Subscriptions;
   channels: ClassicChannels;
-  /** This emitter's uid: responders with `publishOnSpecificResponseChannel` answer on `nodeResponse(uid)`. */
+  /** This node's uid: responders answer on `nodeResponse(uid)`. */
   uid: string;
   parser?: Parser | undefined;
   /** At most this many requests wait for answers at once; more are refused rather than left to pile up. */
   maxPending: number;
+  /** How many servers will answer a request sent now (the emitter: NUMSUB; an adapter: NUMSUB − 1). */
+  responders(): Promise<number>;
+  /** Names the owner in errors: "the emitter", "the adapter". */
+  owner: string;
+  /**
+   * While requests are pending, the responders are counted again this often (ms), so that a request completes
+   * as soon as every server still alive has answered instead of waiting for its deadline. 0 disables it.
+   */
+  recountMs?: number;
 }
 
 /** The pending requests of one namespace and its subscription to the response channels. */
-export class Queries {
-  readonly #opts: QueriesOptions;
+export class Requests {
+  readonly #opts: RequestsOptions;
   readonly #pending = new Map<string, Pending>();
   #active = 0;
   #subscribed: Promise<void> | undefined;
+  #recount: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(opts: QueriesOptions) {
+  constructor(opts: RequestsOptions) {
     this.#opts = opts;
   }
 
@@ -103,12 +122,13 @@ export class Queries {
     return this.#pending.size;
   }
 
-  // Bound once so unsubscribe() can hand the same function back to the client.
+  // Bound once so unsubscribe() can hand the same function back.
   readonly #onMessage = (channel: string, message: Buffer): void => {
     const response = decodeResponse(message, (id) => this.#pending.get(id)?.type, { parser: this.#opts.parser });
     if (response === null) return; // another requester's answer (shared response channel)
     if (response instanceof ProtocolError) {
       debug("ignoring malformed response on %s: %s", channel, response.message);
+      this.onMalformed?.(response);
       return;
     }
     const pending = this.#pending.get(response.requestId);
@@ -121,11 +141,14 @@ export class Queries {
     }
   };
 
+  /** Told about every malformed response (the adapter counts them). */
+  onMalformed: ((error: ProtocolError) => void) | undefined;
+
   /** Subscribes to the response channels once. Never to the request channel: that would count as a server. */
-  #ready(): Promise<void> {
+  ready(): Promise<void> {
     if (!this.#subscribed) {
-      const { channels, uid, sub } = this.#opts;
-      const subscribing = sub.subscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
+      const { channels, uid, subs } = this.#opts;
+      const subscribing = subs.subscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
       // a failed subscription is retried by the next request
       subscribing.catch(() => {
         if (this.#subscribed === subscribing) this.#subscribed = undefined;
@@ -135,14 +158,9 @@ export class Queries {
     return this.#subscribed;
   }
 
-  /** PUBSUB NUMSUB of the request channel: how many servers (adapter subscriptions) serve this namespace. */
-  serverCount(): Promise<number> {
-    return this.#opts.pub.numsub(this.#opts.channels.request);
-  }
-
-  /** Sends one request and gathers the answers until all expected servers answered or the deadline passed. */
+  /** Sends one request and gathers the answers until every expected server answered or the deadline passed. */
   async run<T>(spec: QuerySpec<T>): Promise<T> {
-    if (this.#closed) throw new Error(`${spec.name}: the emitter is closed`);
+    if (this.#closed) throw new Error(`${spec.name}: ${this.#opts.owner} is closed`);
     // counted from the first moment, not once subscribed and counted: concurrent calls must see each other
     if (this.#active >= this.#opts.maxPending) {
       throw new Error(`${spec.name}: too many pending requests (${this.#opts.maxPending}); try again later`);
@@ -156,17 +174,18 @@ export class Queries {
   }
 
   async #send<T>(spec: QuerySpec<T>): Promise<T> {
-    await this.#ready();
-    const expected = await this.serverCount();
-    if (this.#closed) throw new Error(`${spec.name}: the emitter was closed`);
+    await this.ready();
+    const expected = await this.#opts.responders();
+    if (this.#closed) throw new Error(`${spec.name}: ${this.#opts.owner} was closed`);
     const collector = spec.collector(expected);
     if (expected === 0) return collector.result(); // nobody to ask
-    const requestId = randomBytes(8).toString("hex");
+    const requestId = randomBytes(8).toString("base64url");
     const payload = encodeRequest(spec.build(requestId), { parser: this.#opts.parser });
     return new Promise<T>((resolve, reject) => {
       const finish = (error: Error | null) => {
         clearTimeout(timer);
         this.#pending.delete(requestId);
+        if (this.#pending.size === 0) this.#stopRecount();
         if (error) reject(error);
         else resolve(collector.result());
       };
@@ -190,8 +209,15 @@ export class Queries {
         onResponse: (response) => {
           if (collector.add(response)) finish(null);
         },
+        onRecount: (live) => {
+          if (live < expected && collector.settle?.(live)) {
+            debug("%s %s: %d of %d servers left, all answered", spec.name, requestId, live, expected);
+            finish(null);
+          }
+        },
         fail: finish,
       });
+      this.#startRecount();
       debug("sending %s %s to %d servers", spec.name, requestId, expected);
       this.#opts.pub.publish(this.#opts.channels.request, payload).catch((err: unknown) => {
         finish(err instanceof Error ? err : new Error(String(err)));
@@ -199,10 +225,30 @@ export class Queries {
     });
   }
 
+  #startRecount(): void {
+    const every = this.#opts.recountMs ?? 0;
+    if (every <= 0 || this.#recount) return;
+    this.#recount = setInterval(() => {
+      this.#opts.responders().then(
+        (live) => {
+          for (const pending of [...this.#pending.values()]) pending.onRecount(live);
+        },
+        (err: unknown) => debug("recount failed: %s", (err as Error).message),
+      );
+    }, every);
+    this.#recount.unref();
+  }
+
+  #stopRecount(): void {
+    clearInterval(this.#recount);
+    this.#recount = undefined;
+  }
+
   /** Fails every pending request and unsubscribes from the response channels. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const pending of [...this.#pending.values()]) pending.fail(new Error("the emitter was closed"));
+    for (const pending of [...this.#pending.values()]) pending.fail(new Error(`${this.#opts.owner} was closed`));
+    this.#stopRecount();
     const subscribed = this.#subscribed;
     this.#subscribed = undefined;
     if (!subscribed) return;
@@ -211,8 +257,8 @@ export class Queries {
     } catch {
       return; // never subscribed
     }
-    const { channels, uid, sub } = this.#opts;
-    await sub.unsubscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
+    const { channels, uid, subs } = this.#opts;
+    await subs.unsubscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
   }
 }
 
@@ -237,5 +283,33 @@ export function ackCollector(expected: number): Collector<unknown[]> {
     result: () => acks,
     answered: () => servers,
     detail: () => `, ${acks.length} of ${servers < expected ? "at least " : ""}${clients} acknowledgements received`,
+    settle: (live) => servers >= live && acks.length >= clients,
+  };
+}
+
+/**
+ * Requests answered once by each server: `take` folds each answer in. Complete when every server counted at
+ * sending time answered, or every one still alive.
+ *
+ * @example
+ * ```ts
+ * const rooms = new Set<Room>();
+ * eachServer(expected, (r) => { if (r.type === RequestType.ALL_ROOMS) for (const room of r.rooms) rooms.add(room); }, () => rooms);
+ * ```
+ */
+export function eachServer<T>(
+  expected: number,
+  take: (response: ClassicResponse) => void,
+  result: () => T,
+): Collector<T> {
+  let answered = 0;
+  return {
+    add(response) {
+      take(response);
+      return ++answered >= expected;
+    },
+    result,
+    answered: () => answered,
+    settle: (live) => answered >= live,
   };
 }

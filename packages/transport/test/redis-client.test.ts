@@ -2,7 +2,7 @@
 // script and its fallbacks, pipelining, ordering, flow control, errors, PUBSUB NUMSUB.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { wrapRedisClient } from "../src/index.js";
+import { subscriptionsOf, wrapRedisClient } from "../src/index.js";
 
 type Pending = { messages: string[]; resolve(): void; reject(err: Error): void };
 
@@ -143,7 +143,10 @@ test("PUBSUB NUMSUB: string counts, ioredis Cluster sums its nodes, garbage is a
 test("one seam per client; anything without publish() is refused by name", () => {
   const { client } = nodeRedisDouble();
   assert.equal(wrapRedisClient(client), wrapRedisClient(client));
-  assert.throws(() => wrapRedisClient({}, "subClient"), /subClient must be a node-redis \(≥ 4\) or ioredis client/);
+  assert.throws(
+    () => wrapRedisClient({}, { role: "subClient" }),
+    /subClient must be a node-redis \(≥ 4\) or ioredis client/,
+  );
   assert.throws(() => wrapRedisClient(null), TypeError);
 });
 
@@ -266,32 +269,34 @@ test("a connection failure during EVAL rejects the batch without giving up on sc
   );
 });
 
-test("ioredis: a SUBSCRIBE that fails leaves no listener behind, so a retry does not count messages twice", async () => {
+test("ioredis: a SUBSCRIBE that fails is asked again by the next subscribe, and messages arrive once", async () => {
   const listeners = new Set<(channel: Buffer, message: Buffer) => void>();
   let refuse = true;
+  const sent: string[][] = [];
   const client = {
     psubscribe() {},
     call: async () => ["x", 1],
     publish: async () => 1,
-    on(_event: string, listener: (channel: Buffer, message: Buffer) => void) {
-      listeners.add(listener);
+    on(event: string, listener: (channel: Buffer, message: Buffer) => void) {
+      if (event === "messageBuffer") listeners.add(listener);
     },
-    off(_event: string, listener: (channel: Buffer, message: Buffer) => void) {
-      listeners.delete(listener);
-    },
-    subscribe: async () => {
+    off() {},
+    listenerCount: () => 0,
+    subscribe: async (...channels: string[]) => {
+      sent.push(channels);
       if (refuse) throw new Error("NOPERM this user has no permissions to access one of the channels");
       return 1;
     },
     unsubscribe: async () => 0,
   };
-  const seam = wrapRedisClient(client);
+  const subs = subscriptionsOf(client);
   const got: string[] = [];
   const onMessage = (_channel: string, message: Buffer) => got.push(message.toString());
-  await assert.rejects(seam.subscribe(["responses"], onMessage), /NOPERM/);
-  assert.equal(listeners.size, 0);
+  await assert.rejects(subs.subscribe(["responses"], onMessage), /NOPERM/);
   refuse = false;
-  await seam.subscribe(["responses"], onMessage);
+  await subs.subscribe(["responses"], onMessage);
+  assert.deepEqual(sent, [["responses"], ["responses"]]);
+  assert.equal(listeners.size, 1, "one listener per connection");
   for (const listener of listeners) listener(Buffer.from("responses"), Buffer.from("one"));
   assert.deepEqual(got, ["one"]);
 });

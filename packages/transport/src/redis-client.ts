@@ -1,5 +1,4 @@
 // The one place that knows how each Redis client library spells publish, subscribe and PUBSUB NUMSUB.
-// Self-contained on purpose: the adapter will reuse it once it moves to a shared internal package.
 //
 // Supported shapes, told apart by duck typing (never by `instanceof`, so duplicate installs still work):
 // - node-redis 4.x / 5.x / 6.x: camelCase `pSubscribe`, `subscribe(channels, listener, bufferMode)`,
@@ -14,30 +13,56 @@
 import createDebug from "debug";
 import { attempt, noop } from "./promises.js";
 
-const debug = createDebug("sio-redis:emitter");
+const debug = createDebug("sio-redis:transport");
 
 /** Any Redis client: both libraries have `publish(channel, message)`. The rest is checked at run time. */
 export interface RedisClient {
   publish(channel: string, message: string | Buffer): Promise<unknown>;
 }
 
-/** Receives every message of the subscribed channels, as bytes. */
-export type MessageHandler = (channel: string, message: Buffer) => void;
+/**
+ * Where a subscriber connection delivers what it receives: every message of every channel and pattern this
+ * connection is subscribed to, as bytes. {@link Subscriptions} routes them to their handlers.
+ */
+export interface PubSubSink {
+  message(channel: string, message: Buffer): void;
+  pmessage(pattern: string, channel: string, message: Buffer): void;
+}
 
-/** What the emitter needs from a Redis connection, whatever the client library. */
+/** What the adapter and the emitter need from a Redis connection, whatever the client library. */
 export interface RedisSeam {
   readonly library: "node-redis" | "ioredis";
   /**
    * PUBLISH. Resolves when Redis answered; rejects (and never throws) when it did not. Publishes of the same
-   * tick share one pipeline and one promise, which already has a handler: ignoring it is safe.
+   * tick share one batch and one promise, which already has a handler: ignoring it is safe.
    */
   publish(channel: string, payload: Buffer | string): Promise<void>;
-  /** SUBSCRIBE in buffer mode; `onMessage` gets only these channels' messages. */
-  subscribe(channels: readonly string[], onMessage: MessageHandler): Promise<void>;
-  /** UNSUBSCRIBE what `subscribe` set up, and drop its listener. */
-  unsubscribe(channels: readonly string[], onMessage: MessageHandler): Promise<void>;
   /** PUBSUB NUMSUB of one channel, summed over the nodes of an ioredis Cluster. */
   numsub(channel: string): Promise<number>;
+  /** Sets where this connection's pub/sub messages go. Called once, before the first (p)subscribe. */
+  listen(sink: PubSubSink): void;
+  /** SUBSCRIBE / UNSUBSCRIBE / PSUBSCRIBE / PUNSUBSCRIBE in buffer mode, several names per command. */
+  subscribe(channels: readonly string[]): Promise<void>;
+  unsubscribe(channels: readonly string[]): Promise<void>;
+  psubscribe(patterns: readonly string[]): Promise<void>;
+  punsubscribe(patterns: readonly string[]): Promise<void>;
+  /** Listens to the client's `error` events; returns a function that stops listening. */
+  onError(listener: (err: Error) => void): () => void;
+  /** Listens to the client's `ready` events (the first connection and each reconnection). */
+  onReady(listener: () => void): () => void;
+  /** Listeners on the client's `error` event, ours included. */
+  errorListenerCount(): number;
+}
+
+/** Options of {@link wrapRedisClient}. */
+export interface SeamOptions {
+  /** Names the client in errors, e.g. `subClient`. */
+  role?: string;
+  /**
+   * The event an ioredis-style client emits messages with (default `messageBuffer`); patterns use the same
+   * name with a `p` in front.
+   */
+  subEvent?: string;
 }
 
 type Loose = Record<string, unknown>;
@@ -53,7 +78,12 @@ interface NodeRedisLike {
   };
   subscribe(channels: string[], listener: NodeRedisListener, bufferMode: true): Promise<unknown>;
   unsubscribe(channels: string[], listener: NodeRedisListener, bufferMode: true): Promise<unknown>;
+  pSubscribe(patterns: string[], listener: NodeRedisListener, bufferMode: true): Promise<unknown>;
+  pUnsubscribe(patterns: string[], listener: NodeRedisListener, bufferMode: true): Promise<unknown>;
   sendCommand(args: Array<string | Buffer>): Promise<unknown>;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  listenerCount(event: string): number;
 }
 
 interface IoRedisLike {
@@ -64,8 +94,11 @@ interface IoRedisLike {
   };
   subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(...channels: string[]): Promise<unknown>;
-  on(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
-  off(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
+  psubscribe(...patterns: string[]): Promise<unknown>;
+  punsubscribe(...patterns: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  listenerCount(event: string): number;
   call?: (command: string, ...args: Array<string | Buffer>) => Promise<unknown>;
   send_command?: (command: string, ...args: Array<string | Buffer>) => Promise<unknown>;
   isCluster?: boolean;
@@ -264,9 +297,39 @@ function scriptedPublish(
   };
 }
 
+/** `error` / `ready` listeners and their count, the same for both libraries (both are EventEmitters). */
+function events(client: NodeRedisLike | IoRedisLike) {
+  const listen = (event: string, listener: (...args: never[]) => void) => {
+    client.on(event, listener);
+    return () => {
+      client.off(event, listener);
+    };
+  };
+  return {
+    onError: (listener: (err: Error) => void) => listen("error", listener),
+    onReady: (listener: () => void) => listen("ready", listener),
+    errorListenerCount: () => client.listenerCount("error"),
+  };
+}
+
 function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
-  // One wrapped listener per handler, so unsubscribe removes exactly ours and leaves the user's listeners alone.
-  const wrapped = new Map<MessageHandler, NodeRedisListener>();
+  let sink: PubSubSink | undefined;
+  // node-redis keeps listeners per channel and per pattern: ours are these, so that unsubscribing removes
+  // exactly ours and leaves the user's listeners on the same client alone.
+  const onMessage: NodeRedisListener = (message, channel) => sink?.message(channel.toString(), message);
+  const patternListeners = new Map<string, NodeRedisListener>();
+  const patternListener = (pattern: string) => {
+    let listener = patternListeners.get(pattern);
+    if (!listener) {
+      listener = (message, channel) => sink?.pmessage(pattern, channel.toString(), message);
+      patternListeners.set(pattern, listener);
+    }
+    return listener;
+  };
+  // node-redis 4 mishandles several names in one UNSUBSCRIBE that carries a listener: one call per name,
+  // issued together so that the client pipelines them.
+  const each = (names: readonly string[], run: (name: string) => Promise<unknown>) =>
+    attempt(() => Promise.all(names.map((name) => run(name)))).then(noop);
   return {
     library: "node-redis",
     publish: batchedPublish(
@@ -282,21 +345,21 @@ function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
         },
       ),
     ),
-    async subscribe(channels, onMessage) {
-      const listener: NodeRedisListener = (message, channel) => onMessage(channel.toString(), message);
-      wrapped.set(onMessage, listener);
-      await client.subscribe([...channels], listener, true);
-    },
-    async unsubscribe(channels, onMessage) {
-      const listener = wrapped.get(onMessage);
-      if (!listener) return;
-      wrapped.delete(onMessage);
-      // one channel per call: node-redis 4 mishandles several channels in one UNSUBSCRIBE with a listener
-      for (const channel of channels) await client.unsubscribe([channel], listener, true);
-    },
     async numsub(channel) {
       return readNumsub(await attempt(() => client.sendCommand(["PUBSUB", "NUMSUB", channel])));
     },
+    listen(next) {
+      sink = next;
+    },
+    subscribe: (channels) => attempt(() => client.subscribe([...channels], onMessage, true)).then(noop),
+    unsubscribe: (channels) => each(channels, (channel) => client.unsubscribe([channel], onMessage, true)),
+    psubscribe: (patterns) => each(patterns, (pattern) => client.pSubscribe([pattern], patternListener(pattern), true)),
+    punsubscribe: (patterns) =>
+      each(patterns, async (pattern) => {
+        await client.pUnsubscribe([pattern], patternListener(pattern), true);
+        patternListeners.delete(pattern);
+      }),
+    ...events(client),
   };
 }
 
@@ -306,12 +369,14 @@ function ioRedisCommand(client: IoRedisLike, args: Array<string | Buffer>): Prom
   return attempt(() => (client.send_command as NonNullable<IoRedisLike["send_command"]>)(command, ...rest));
 }
 
-// ioredis UNSUBSCRIBE acts on the whole connection: count our subscriptions per connection and channel so that
-// one emitter closing does not cut off another emitter sharing the same subscriber connection.
-const ioRedisSubscriptions = new WeakMap<object, Map<string, number>>();
+const asBuffer = (value: Buffer | string) => (typeof value === "string" ? Buffer.from(value) : value);
 
-function ioRedisSeam(client: IoRedisLike): RedisSeam {
-  const wrapped = new Map<MessageHandler, (channel: Buffer, message: Buffer) => void>();
+function ioRedisSeam(client: IoRedisLike, subEvent: string): RedisSeam {
+  let sink: PubSubSink | undefined;
+  const onMessage = (channel: Buffer | string, message: Buffer | string) =>
+    sink?.message(channel.toString(), asBuffer(message));
+  const onPMessage = (pattern: Buffer | string, channel: Buffer | string, message: Buffer | string) =>
+    sink?.pmessage(pattern.toString(), channel.toString(), asBuffer(message));
   return {
     library: "ioredis",
     publish: batchedPublish(
@@ -326,46 +391,6 @@ function ioRedisSeam(client: IoRedisLike): RedisSeam {
         },
       ),
     ),
-    async subscribe(channels, onMessage) {
-      // ioredis has one event for the whole connection: keep only our channels
-      const wanted = new Set(channels);
-      const listener = (channel: Buffer, message: Buffer) => {
-        const name = channel.toString();
-        if (wanted.has(name)) onMessage(name, message);
-      };
-      wrapped.set(onMessage, listener);
-      client.on("messageBuffer", listener);
-      const counts = ioRedisSubscriptions.get(client) ?? new Map<string, number>();
-      ioRedisSubscriptions.set(client, counts);
-      for (const channel of channels) counts.set(channel, (counts.get(channel) ?? 0) + 1);
-      try {
-        await client.subscribe(...channels);
-      } catch (err) {
-        // undo, so that a retry does not add a second listener (every message counted twice)
-        wrapped.delete(onMessage);
-        client.off("messageBuffer", listener);
-        for (const channel of channels) {
-          const left = (counts.get(channel) ?? 1) - 1;
-          if (left > 0) counts.set(channel, left);
-          else counts.delete(channel);
-        }
-        throw err;
-      }
-    },
-    async unsubscribe(channels, onMessage) {
-      const listener = wrapped.get(onMessage);
-      if (!listener) return;
-      wrapped.delete(onMessage);
-      client.off("messageBuffer", listener);
-      const counts = ioRedisSubscriptions.get(client);
-      const unused = channels.filter((channel) => {
-        const left = (counts?.get(channel) ?? 1) - 1;
-        if (left > 0) counts?.set(channel, left);
-        else counts?.delete(channel);
-        return left <= 0;
-      });
-      if (unused.length > 0) await client.unsubscribe(...unused);
-    },
     async numsub(channel) {
       // In a Redis Cluster each node only counts its own subscribers.
       if (client.isCluster && typeof client.nodes === "function") {
@@ -376,11 +401,26 @@ function ioRedisSeam(client: IoRedisLike): RedisSeam {
       }
       return readNumsub(await ioRedisCommand(client, ["PUBSUB", "NUMSUB", channel]));
     },
+    listen(next) {
+      // ioredis has one event for the whole connection, installed once
+      if (!sink) {
+        client.on(subEvent, onMessage);
+        client.on(`p${subEvent}`, onPMessage);
+      }
+      sink = next;
+    },
+    subscribe: (channels) => attempt(() => client.subscribe(...channels)).then(noop),
+    unsubscribe: (channels) => attempt(() => client.unsubscribe(...channels)).then(noop),
+    psubscribe: (patterns) => attempt(() => client.psubscribe(...patterns)).then(noop),
+    punsubscribe: (patterns) => attempt(() => client.punsubscribe(...patterns)).then(noop),
+    ...events(client),
   };
 }
 
 /**
- * Wraps a node-redis or ioredis client. Throws a TypeError naming what is missing for anything else.
+ * Wraps a node-redis or ioredis client, once per client: every user of a connection shares its publish queue
+ * (which keeps their call order) and its subscriptions. Throws a TypeError naming what is missing for
+ * anything else.
  *
  * @example
  * ```ts
@@ -388,31 +428,37 @@ function ioRedisSeam(client: IoRedisLike): RedisSeam {
  * await seam.publish("socket.io#/#", bytes);
  * ```
  */
-export function wrapRedisClient(client: unknown, role = "redisClient"): RedisSeam {
-  // one seam per client, so that every emitter on a connection shares its publish queue and keeps call order
+export function wrapRedisClient(client: unknown, options: SeamOptions = {}): RedisSeam {
   const known = typeof client === "object" && client !== null ? seams.get(client) : undefined;
   if (known) return known;
-  const seam = createSeam(client, role);
+  const seam = createSeam(client, options.role ?? "redisClient", options.subEvent ?? "messageBuffer");
   seams.set(client as object, seam);
   return seam;
 }
 
 const seams = new WeakMap<object, RedisSeam>();
 
-function createSeam(client: unknown, role: string): RedisSeam {
+function createSeam(client: unknown, role: string, subEvent: string): RedisSeam {
   if (isNodeRedis(client)) return nodeRedisSeam(client as NodeRedisLike);
-  if (isIoRedis(client)) return ioRedisSeam(client as IoRedisLike);
+  if (isIoRedis(client)) return ioRedisSeam(client as IoRedisLike, subEvent);
   if (has(client, "publish")) {
     // publish-only clients (test doubles, thin wrappers): enough for everything but queries
     const publisher = client as RedisClient;
     const unsupported = (what: string) => () =>
       Promise.reject(new TypeError(`${role} is neither node-redis ≥ 4 nor ioredis: cannot ${what}`));
+    const emitter = has(client, "on") && has(client, "off") && has(client, "listenerCount");
     return {
       library: "node-redis",
       publish: batchedPublish((messages) => Promise.all(messages.map(([c, p]) => publisher.publish(c, p)))),
+      numsub: unsupported("run PUBSUB NUMSUB"),
+      listen: noop,
       subscribe: unsupported("subscribe"),
       unsubscribe: unsupported("unsubscribe"),
-      numsub: unsupported("run PUBSUB NUMSUB"),
+      psubscribe: unsupported("psubscribe"),
+      punsubscribe: unsupported("punsubscribe"),
+      ...(emitter
+        ? events(client as IoRedisLike)
+        : { onError: () => noop, onReady: () => noop, errorListenerCount: () => 0 }),
     };
   }
   throw new TypeError(`${role} must be a node-redis (≥ 4) or ioredis client: it has no publish() method`);

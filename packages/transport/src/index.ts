@@ -1,0 +1,34 @@
+/**
+ * Redis I/O shared by `@sio-redis/adapter` and `@sio-redis/emitter`: one seam over node-redis (4–6) and
+ * ioredis, batched publishing, reference-counted and batched subscriptions per connection, and request/response
+ * correlation for the classic request protocol. Its API follows what those two packages need; use them instead.
+ *
+ * @example
+ * ```ts
+ * import { subscriptionsOf, wrapRedisClient } from "@sio-redis/transport";
+ * await wrapRedisClient(pub).publish("socket.io#/#", bytes);
+ * await subscriptionsOf(sub).subscribe(["socket.io-request#/#"], (channel, message) => {});
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { attempt, noop, quiet } from "./promises.js";
+export {
+  isIoRedis,
+  isNodeRedis,
+  type PubSubSink,
+  type RedisClient,
+  type RedisSeam,
+  type SeamOptions,
+  wrapRedisClient,
+} from "./redis-client.js";
+export {
+  ackCollector,
+  type Collector,
+  eachServer,
+  type QuerySpec,
+  QueryTimeoutError,
+  Requests,
+  type RequestsOptions,
+} from "./requests.js";
+export { type MessageHandler, Subscriptions, subscriptionsOf } from "./subscriptions.js";

@@ -1,0 +1,214 @@
+// The channels and patterns of one subscriber connection, shared by every adapter (one per namespace) and
+// emitter using it. Handlers are counted per name, so that one user leaving does not cut off another, and the
+// (un)subscriptions of one tick go to Redis as one command each: joining 1000 rooms costs one SUBSCRIBE.
+import createDebug from "debug";
+import { quiet } from "./promises.js";
+import { type RedisSeam, type SeamOptions, wrapRedisClient } from "./redis-client.js";
+
+const debug = createDebug("sio-redis:transport");
+
+/** Gets the messages of one channel (or, for a pattern, of every channel it matches), as bytes. */
+export type MessageHandler = (channel: string, message: Buffer) => void;
+
+/** Names per SUBSCRIBE command: keeps one command's reply (one entry per name) of reasonable size. */
+const MAX_NAMES_PER_COMMAND = 1000;
+
+type Kind = "channel" | "pattern";
+
+/** One kind of name (channels or patterns): the handlers per name and what changed since the last flush. */
+class Registry {
+  readonly handlers = new Map<string, Set<MessageHandler>>();
+  /** Names whose Redis state must change at the next flush: true = subscribe, false = unsubscribe. */
+  readonly changes = new Map<string, boolean>();
+
+  add(name: string, handler: MessageHandler): void {
+    let set = this.handlers.get(name);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(name, set);
+      this.changes.set(name, true);
+    }
+    set.add(handler);
+  }
+
+  remove(name: string, handler: MessageHandler): void {
+    const set = this.handlers.get(name);
+    if (!set?.delete(handler) || set.size > 0) return;
+    this.handlers.delete(name);
+    this.changes.set(name, false);
+  }
+
+  /** Marks names whose SUBSCRIBE failed, so that the next flush asks again. */
+  retry(names: readonly string[]): void {
+    for (const name of names) if (this.handlers.has(name) && !this.changes.has(name)) this.changes.set(name, true);
+  }
+
+  /** The net changes since the last call: a name added and removed in the same tick costs nothing. */
+  take(): { on: string[]; off: string[] } {
+    const on: string[] = [];
+    const off: string[] = [];
+    for (const [name, subscribe] of this.changes) {
+      // compare with the current state: added then removed (or the reverse) within one tick is no change
+      if (subscribe && this.handlers.has(name)) on.push(name);
+      else if (!subscribe && !this.handlers.has(name)) off.push(name);
+    }
+    this.changes.clear();
+    return { on, off };
+  }
+}
+
+function chunks(names: string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < names.length; i += MAX_NAMES_PER_COMMAND) out.push(names.slice(i, i + MAX_NAMES_PER_COMMAND));
+  return out;
+}
+
+/**
+ * The subscriptions of one subscriber connection. Get it with {@link subscriptionsOf}.
+ *
+ * @example
+ * ```ts
+ * const subs = subscriptionsOf(subClient);
+ * await subs.subscribe(["socket.io-request#/#"], (channel, message) => handle(message));
+ * ```
+ */
+export class Subscriptions {
+  readonly seam: RedisSeam;
+  readonly #channels = new Registry();
+  readonly #patterns = new Registry();
+  #flush: Promise<void> | undefined;
+
+  constructor(seam: RedisSeam) {
+    this.seam = seam;
+    seam.listen({
+      message: (channel, message) => this.#dispatch(this.#channels.handlers.get(channel), channel, message),
+      pmessage: (pattern, channel, message) => this.#dispatch(this.#patterns.handlers.get(pattern), channel, message),
+    });
+    // Both libraries restore their subscriptions after a reconnection. Asking again on every `ready` costs one
+    // command and also covers names whose SUBSCRIBE was lost with the connection; Redis ignores repeats.
+    seam.onReady(() => {
+      const { size } = this.#channels.handlers;
+      debug("connection ready: subscribing to %d channels, %d patterns", size, this.#patterns.handlers.size);
+      for (const name of this.#channels.handlers.keys()) this.#channels.changes.set(name, true);
+      for (const name of this.#patterns.handlers.keys()) this.#patterns.changes.set(name, true);
+      quiet(this.#schedule());
+    });
+  }
+
+  /** Channels with at least one handler. */
+  get channelCount(): number {
+    return this.#channels.handlers.size;
+  }
+
+  /** True while `channel` has a handler (whether or not Redis has confirmed it yet). */
+  has(channel: string): boolean {
+    return this.#channels.handlers.has(channel);
+  }
+
+  /** Adds `handler` to each channel; resolves once Redis confirmed the batch this went into. */
+  subscribe(channels: Iterable<string>, handler: MessageHandler): Promise<void> {
+    return this.#change(this.#channels, channels, handler, true);
+  }
+
+  /** Removes `handler`; channels left without handlers are unsubscribed in the next batch. */
+  unsubscribe(channels: Iterable<string>, handler: MessageHandler): Promise<void> {
+    return this.#change(this.#channels, channels, handler, false);
+  }
+
+  /** Like {@link subscribe}, for patterns (PSUBSCRIBE): the handler gets the matching channel's name. */
+  psubscribe(patterns: Iterable<string>, handler: MessageHandler): Promise<void> {
+    return this.#change(this.#patterns, patterns, handler, true);
+  }
+
+  punsubscribe(patterns: Iterable<string>, handler: MessageHandler): Promise<void> {
+    return this.#change(this.#patterns, patterns, handler, false);
+  }
+
+  #change(registry: Registry, names: Iterable<string>, handler: MessageHandler, add: boolean): Promise<void> {
+    for (const name of names) {
+      if (add) registry.add(name, handler);
+      else registry.remove(name, handler);
+    }
+    return this.#schedule();
+  }
+
+  /** The promise of the next flush, which runs after the caller's synchronous code. */
+  #schedule(): Promise<void> {
+    if (!this.#flush) {
+      this.#flush = quiet(
+        Promise.resolve().then(() => {
+          this.#flush = undefined;
+          return this.#send();
+        }),
+      );
+    }
+    return this.#flush;
+  }
+
+  async #send(): Promise<void> {
+    const channels = this.#channels.take();
+    const patterns = this.#patterns.take();
+    const commands: Array<Promise<void>> = [];
+    const run = (registry: Registry, on: boolean, names: string[]) => {
+      const { seam } = this;
+      const kind: Kind = registry === this.#channels ? "channel" : "pattern";
+      for (const chunk of chunks(names)) {
+        const command =
+          kind === "channel"
+            ? on
+              ? seam.subscribe(chunk)
+              : seam.unsubscribe(chunk)
+            : on
+              ? seam.psubscribe(chunk)
+              : seam.punsubscribe(chunk);
+        // a refused or lost SUBSCRIBE is asked again at the next change or reconnection
+        if (on) command.catch(() => registry.retry(chunk));
+        commands.push(command);
+      }
+    };
+    // unsubscribes first: a name dropped in an earlier tick and wanted again is subscribed after, in order
+    run(this.#channels, false, channels.off);
+    run(this.#patterns, false, patterns.off);
+    run(this.#channels, true, channels.on);
+    run(this.#patterns, true, patterns.on);
+    if (commands.length === 0) return;
+    debug(
+      "subscribe %d, unsubscribe %d channels; psubscribe %d, punsubscribe %d patterns",
+      channels.on.length,
+      channels.off.length,
+      patterns.on.length,
+      patterns.off.length,
+    );
+    const results = await Promise.allSettled(commands);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  #dispatch(handlers: Set<MessageHandler> | undefined, channel: string, message: Buffer): void {
+    if (!handlers) return; // someone else's channel on a shared connection, or one just dropped
+    for (const handler of handlers) {
+      try {
+        handler(channel, message);
+      } catch (err) {
+        // a handler's bug must not reach the Redis client's event loop (nor skip the other handlers)
+        debug("handler for %s threw: %s", channel, (err as Error).message);
+      }
+    }
+  }
+}
+
+const registry = new WeakMap<object, Subscriptions>();
+
+/**
+ * The {@link Subscriptions} of a subscriber connection (a node-redis or ioredis client), created on first use:
+ * everything subscribed through the same client shares it. Throws a TypeError for anything else.
+ */
+export function subscriptionsOf(client: unknown, options: SeamOptions = {}): Subscriptions {
+  const seam = wrapRedisClient(client, options); // checks the client's shape first
+  let subs = registry.get(client as object);
+  if (!subs) {
+    subs = new Subscriptions(seam);
+    registry.set(client as object, subs);
+  }
+  return subs;
+}
