@@ -7,6 +7,7 @@ import {
   decodeSniffed,
   encodeBinary,
   encodeJson,
+  hasBinary,
   type Parser,
   type Payload,
   toBuffer,
@@ -65,6 +66,11 @@ export const RequestType = {
   BROADCAST_CLIENT_COUNT: 8,
   /** Response to BROADCAST: one client's ack (msgpack). */
   BROADCAST_ACK: 9,
+  /**
+   * sio-redis extension (no official version uses 100 and up): `customRequest(data)`, answered by every
+   * sio-redis node's `customHook`. Official nodes ignore it.
+   */
+  CUSTOM_REQUEST: 100,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 
@@ -143,6 +149,14 @@ export interface BroadcastWithAckRequest {
   opts: BroadcastOptions;
 }
 
+/** sio-redis extension: arbitrary `data` for every node's `customHook`; each answers once with its reply. */
+export interface CustomRequest {
+  type: typeof RequestType.CUSTOM_REQUEST;
+  uid?: string;
+  requestId: string;
+  data: unknown;
+}
+
 /** Every message on the request channel. */
 export type ClassicRequest =
   | SocketsRequest
@@ -153,7 +167,8 @@ export type ClassicRequest =
   | RemoteDisconnectRequest
   | FetchSocketsRequest
   | ServerSideEmitRequest
-  | BroadcastWithAckRequest;
+  | BroadcastWithAckRequest
+  | CustomRequest;
 
 /**
  * Every message on the response channels. For responses to types 0–5 the `type` here is the type of the
@@ -169,7 +184,8 @@ export type ClassicResponse =
   | { type: typeof RequestType.REMOTE_FETCH; requestId: string; sockets: FetchedSocket[] }
   | { type: typeof RequestType.SERVER_SIDE_EMIT; requestId: string; data: unknown }
   | { type: typeof RequestType.BROADCAST_CLIENT_COUNT; requestId: string; clientCount: number }
-  | { type: typeof RequestType.BROADCAST_ACK; requestId: string; packet: unknown };
+  | { type: typeof RequestType.BROADCAST_ACK; requestId: string; packet: unknown }
+  | { type: typeof RequestType.CUSTOM_REQUEST; requestId: string; data: unknown };
 
 /** Options of the encoders. */
 export interface EncodeOptions {
@@ -319,7 +335,14 @@ export function encodeRequest(request: ClassicRequest, options?: EncodeOptions):
       const wireOpts = { rooms: opts.rooms, except: opts.except, flags: opts.flags };
       return encodeBinary({ uid, requestId, type, packet, opts: wireOpts }, options?.parser);
     }
+    case RequestType.CUSTOM_REQUEST:
+      return jsonUnlessBinary({ uid, requestId: request.requestId, type: request.type, data: request.data }, options);
   }
+}
+
+/** JSON like the other requests, or msgpack (the parser) when binary data would not survive JSON. */
+function jsonUnlessBinary(value: Record<string, unknown>, options?: EncodeOptions): Payload {
+  return hasBinary(value) ? encodeBinary(value, options?.parser) : encodeJson(value);
 }
 
 /**
@@ -382,6 +405,8 @@ function readRequest(m: Obj): ClassicRequest {
         packet: decodePacket(m.packet, "packet", "/"),
         opts: decodeOptions(m.opts, "opts"),
       };
+    case RequestType.CUSTOM_REQUEST:
+      return { type, uid, requestId: nonEmptyStr(m.requestId, "requestId"), data: m.data };
     default:
       if (typeof type === "number" && Number.isInteger(type)) {
         throw new ProtocolError("UNKNOWN_TYPE", `unknown request type ${type}`, "type");
@@ -420,6 +445,8 @@ export function encodeResponse(response: ClassicResponse, options?: EncodeOption
       return encodeJson({ type: response.type, requestId, clientCount: response.clientCount });
     case RequestType.BROADCAST_ACK:
       return encodeBinary({ type: response.type, requestId, packet: response.packet }, options?.parser);
+    case RequestType.CUSTOM_REQUEST:
+      return jsonUnlessBinary({ type: response.type, requestId, data: response.data }, options);
   }
 }
 
@@ -456,14 +483,16 @@ function readResponse(m: Obj, requestId: string, expected: RequestType): Classic
   const type = m.type;
   if (type !== undefined) {
     const answers =
-      type === RequestType.SERVER_SIDE_EMIT
-        ? RequestType.SERVER_SIDE_EMIT
+      type === RequestType.SERVER_SIDE_EMIT || type === RequestType.CUSTOM_REQUEST
+        ? type
         : type === RequestType.BROADCAST_CLIENT_COUNT || type === RequestType.BROADCAST_ACK
           ? RequestType.BROADCAST
           : undefined;
     if (answers === undefined) fail(`unknown response type ${JSON.stringify(type)}`, "type");
     if (answers !== expected) fail(`a type ${type} response does not answer a type ${expected} request`, "type");
-    if (type === RequestType.SERVER_SIDE_EMIT) return { type, requestId, data: m.data };
+    if (type === RequestType.SERVER_SIDE_EMIT || type === RequestType.CUSTOM_REQUEST) {
+      return { type, requestId, data: m.data };
+    }
     if (type === RequestType.BROADCAST_CLIENT_COUNT) {
       return { type, requestId, clientCount: count(m.clientCount, "clientCount") };
     }

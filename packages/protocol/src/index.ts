@@ -25,6 +25,7 @@ export {
   broadcastEncoder,
   type ClassicRequest,
   type ClassicResponse,
+  type CustomRequest,
   type DisconnectSocketsRequest,
   decodeBroadcast,
   decodeRequest,

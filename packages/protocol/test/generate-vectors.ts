@@ -446,6 +446,12 @@ function requests(): VectorFile<MessageVector> {
       uid: "emitter",
       data: ["ping", 2],
     }),
+    requestVector("100 CUSTOM_REQUEST (sio-redis extension)", {
+      type: 100,
+      uid: ADAPTER_UID,
+      requestId: "cR0001",
+      data: { op: "stats" },
+    }),
     requestVector("7 BROADCAST with acknowledgements (msgpack)", {
       type: 7,
       uid: ADAPTER_UID,
@@ -544,6 +550,11 @@ function responses(): VectorFile<MessageVector> {
         data: "pong:42",
       },
       6,
+    ),
+    responseVector(
+      "100 CUSTOM_REQUEST reply (sio-redis extension)",
+      { type: 100, requestId: "cR0001", data: { load: 0.5 } },
+      100,
     ),
     responseVector("8 BROADCAST_CLIENT_COUNT (JSON)", { type: 8, requestId: "r8uglT", clientCount: 3 }, 7),
     responseVector("9 BROADCAST_ACK (msgpack)", { type: 9, requestId: "r8uglT", packet: "ok" }, 7),

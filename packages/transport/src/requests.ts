@@ -45,9 +45,11 @@ export class QueryTimeoutError<T = unknown> extends Error {
     readonly partial: T,
     timeoutMs: number,
     detail = "",
+    /** Put in front of the message, e.g. the official adapter's wording that applications match on. */
+    lead = "",
   ) {
     super(
-      `${request} request ${requestId} timed out after ${timeoutMs} ms: ${answered} of ${expected} servers answered${detail}`,
+      `${lead}${request} request ${requestId} timed out after ${timeoutMs} ms: ${answered} of ${expected} servers answered${detail}`,
     );
   }
 }
@@ -74,6 +76,8 @@ export interface QuerySpec<T> {
   timeoutMs: number;
   build(requestId: string): ClassicRequest;
   collector(expected: number): Collector<T>;
+  /** Put in front of the timeout error's message. */
+  timeoutLead?: string;
 }
 
 interface Pending {
@@ -201,6 +205,7 @@ export class Requests {
             collector.result(),
             spec.timeoutMs,
             detail,
+            spec.timeoutLead,
           ),
         );
       }, spec.timeoutMs);

@@ -1,0 +1,810 @@
+// The Socket.IO adapter: local delivery comes from socket.io-adapter's in-memory Adapter; this class publishes
+// what must reach the other servers, receives what they publish, and answers their requests.
+import { randomBytes } from "node:crypto";
+import {
+  type BroadcastFlags,
+  type ClassicChannels,
+  type ClassicRequest,
+  type ClassicResponse,
+  classicChannels,
+  DEFAULT_PREFIX,
+  decodeBroadcast,
+  decodeRequest,
+  type EventPacket,
+  encodeBroadcast,
+  encodeRequest,
+  encodeResponse,
+  type FetchedSocket,
+  type Parser,
+  ProtocolError,
+  RequestType,
+  type Room,
+  type BroadcastOptions as WireOptions,
+} from "@sio-redis/protocol";
+import {
+  ackCollector,
+  type Collector,
+  eachServer,
+  noop,
+  type QuerySpec,
+  type RedisSeam,
+  Requests,
+  type Subscriptions,
+  subscriptionsOf,
+  wrapRedisClient,
+} from "@sio-redis/transport";
+import createDebug from "debug";
+import { Adapter, type BroadcastOptions, type Room as LocalRoom, type SocketId } from "socket.io-adapter";
+import { type ErrorSink, watchErrors } from "./client-errors.js";
+import { callbackOrPromise, type NodeCallback, seedApi } from "./seed-api.js";
+
+const debug = createDebug("sio-redis:adapter");
+
+/** Options of {@link createAdapter}. */
+export interface RedisAdapterOptions {
+  /** Channel prefix. Default `socket.io`. Every server and emitter of a cluster must use the same one. */
+  key?: string;
+  /** How long cluster-wide queries wait for every server's answer, in ms. Default 1000. */
+  requestsTimeout?: number;
+  /**
+   * Answer requests on the requester's own response channel (every requester since @socket.io/redis-adapter 7.1
+   * listens there) rather than the shared one that every server receives. Default `true`.
+   */
+  publishOnSpecificResponseChannel?: boolean;
+  /** Replaces msgpack for broadcasts and acknowledged broadcasts; must match the other servers'. */
+  parser?: Parser;
+  /**
+   * `true` (default): SUBSCRIBE to the namespace's broadcast channel plus one channel per local room, so that
+   * a server receives only the broadcasts that concern it. `false`: one PSUBSCRIBE per namespace, like
+   * @socket.io/redis-adapter. Servers of either kind share a cluster.
+   */
+  withChannelMultiplexing?: boolean;
+  /** For event-style clients (ioredis): the event messages come with. Default `messageBuffer`. */
+  subEvent?: string;
+}
+
+/** What an adapter has seen since it was created. */
+export interface AdapterCounters {
+  /** Messages received from Redis on this namespace's channels. */
+  readonly messagesIn: number;
+  /** Messages published. */
+  readonly messagesOut: number;
+  /** Received messages thrown away as malformed, of an unknown type, or unsafe to deliver. */
+  readonly dropped: number;
+  /** Failed publishes and subscriptions, and errors of the Redis clients. */
+  readonly errors: number;
+}
+
+/** Answers a {@link RedisAdapter.customRequest}: call `reply` once with this server's answer. */
+export type CustomHook = (data: unknown, reply: (answer: unknown) => void) => void;
+
+/** A Socket.IO namespace, as much of it as the adapter uses (socket.io types it loosely too). */
+interface Namespace {
+  readonly name: string;
+  readonly sockets: Map<SocketId, LocalSocket>;
+  _onServerSideEmit(args: unknown[]): void;
+}
+interface LocalSocket {
+  join(room: Room): unknown;
+  leave(room: Room): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+/** What socket.io-adapter's `fetchSockets` gives for a local socket. */
+interface LocalSocketDetails {
+  id: SocketId;
+  handshake: Record<string, unknown>;
+  rooms: Set<Room>;
+  data: unknown;
+}
+
+const DEFAULT_REQUESTS_TIMEOUT = 1000;
+/** Requests one namespace may have waiting; more are refused rather than piling up. */
+const MAX_PENDING_REQUESTS = 10_000;
+/** While requests wait, servers are counted this often, so that a dead server costs ~this, not the timeout. */
+const RECOUNT_MS = 100;
+const UID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** 6 random alphanumerics, like the official adapter's uids (the emitter's "emitter" has 7). */
+function newUid(): string {
+  return [...randomBytes(6)].map((b) => UID_ALPHABET[b % UID_ALPHABET.length]).join("");
+}
+
+function checkTimeout(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
+    throw new RangeError(`requestsTimeout must be a whole number of ms between 1 and 2^31-1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function selector(opts: BroadcastOptions): { rooms: Room[]; except: Room[] } {
+  return { rooms: [...opts.rooms], except: [...(opts.except ?? [])] };
+}
+
+function wireOptions(opts: BroadcastOptions): WireOptions {
+  return { ...selector(opts), flags: (opts.flags ?? {}) as BroadcastFlags };
+}
+
+/** The options socket.io-adapter wants, from what came over the wire. */
+function localOptions(opts: { rooms: Room[]; except: Room[]; flags?: BroadcastFlags }): BroadcastOptions {
+  const options: BroadcastOptions = {
+    rooms: new Set(opts.rooms.map(String)),
+    except: new Set(opts.except.map(String)),
+  };
+  if (opts.flags) options.flags = opts.flags;
+  return options;
+}
+
+/**
+ * The Redis adapter of one namespace on one server. Socket.IO creates it through {@link createAdapter}; get it
+ * with `io.of("/").adapter`.
+ *
+ * @example
+ * ```ts
+ * const adapter = io.of("/").adapter as RedisAdapter;
+ * adapter.on("error", (err) => log.warn(err));
+ * const rooms = await adapter.allRooms();
+ * ```
+ */
+export class RedisAdapter extends Adapter implements ErrorSink {
+  /** This adapter's id on the wire; it ignores its own messages by it. */
+  readonly uid = newUid();
+  readonly prefix: string;
+  readonly pubClient: unknown;
+  readonly subClient: unknown;
+  readonly requestsTimeout: number;
+  /**
+   * Answers {@link customRequest}s from any server, this one included. The default answers `null`.
+   *
+   * @example
+   * ```ts
+   * adapter.customHook = (data, reply) => reply(data === "load" ? os.loadavg()[0] : null);
+   * ```
+   */
+  customHook: CustomHook = (_data, reply) => reply(null);
+
+  readonly #counters = { messagesIn: 0, messagesOut: 0, dropped: 0, errors: 0 };
+  readonly #channels: ClassicChannels;
+  readonly #pub: RedisSeam;
+  readonly #subs: Subscriptions;
+  readonly #requests: Requests;
+  readonly #parser: Parser | undefined;
+  readonly #specific: boolean;
+  readonly #multiplex: boolean;
+  readonly #ready: Promise<void>;
+  readonly #unwatch: Array<() => void>;
+  /** The server count of the last acknowledged broadcast, handed to Socket.IO's own count (see broadcastWithAck). */
+  #ackServerCount: Promise<number> | undefined;
+  #closed = false;
+
+  constructor(nsp: Namespace, pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}) {
+    super(nsp);
+    this.prefix = opts.key ?? DEFAULT_PREFIX;
+    this.pubClient = pubClient;
+    this.subClient = subClient;
+    this.requestsTimeout = checkTimeout(opts.requestsTimeout ?? DEFAULT_REQUESTS_TIMEOUT);
+    this.#parser = opts.parser;
+    this.#specific = opts.publishOnSpecificResponseChannel ?? true;
+    this.#multiplex = opts.withChannelMultiplexing ?? true;
+    this.#channels = classicChannels(this.prefix, nsp.name);
+    this.#pub = wrapRedisClient(pubClient, { role: "pubClient" });
+    this.#subs = subscriptionsOf(subClient, { role: "subClient", subEvent: opts.subEvent });
+    this.#unwatch = [watchErrors(this.#pub, "pubClient", this), watchErrors(this.#subs.seam, "subClient", this)];
+    this.#requests = new Requests({
+      pub: this.#pub,
+      subs: this.#subs,
+      channels: this.#channels,
+      uid: this.uid,
+      parser: this.#parser,
+      maxPending: MAX_PENDING_REQUESTS,
+      // every server but this one answers
+      responders: async () => Math.max(0, (await this.#countServers()) - 1),
+      owner: "the adapter",
+      recountMs: RECOUNT_MS,
+    });
+    this.#requests.onMalformed = () => {
+      this.#counters.messagesIn++;
+      this.#counters.dropped++;
+    };
+    if (this.#multiplex) {
+      this.on("create-room", (room: Room) =>
+        this.#track(this.#subs.subscribe([this.#channels.room(room)], this.#onBroadcast)),
+      );
+      this.on("delete-room", (room: Room) =>
+        this.#track(this.#subs.unsubscribe([this.#channels.room(room)], this.#onBroadcast)),
+      );
+    }
+    this.#ready = this.#track(
+      Promise.all([
+        this.#subs.subscribe([this.#channels.request], this.#onRequest),
+        this.#multiplex
+          ? this.#subs.subscribe([this.#channels.broadcast], this.#onBroadcast)
+          : this.#subs.psubscribe([this.#channels.pattern], this.#onBroadcast),
+        this.#requests.ready(),
+      ]).then(noop),
+    );
+    debug("[%s] adapter for %s (%s)", this.uid, nsp.name, this.#multiplex ? "room channels" : "pattern");
+  }
+
+  /** Resolves once Redis confirmed this adapter's subscriptions. Socket.IO calls it; it is safe to await. */
+  override init(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Messages in and out, dropped and errors, since this adapter was created. */
+  get counters(): AdapterCounters {
+    return { ...this.#counters };
+  }
+
+  /** Receives `error` events of both Redis clients; see client-errors.ts. */
+  clientError(err: Error, role: string): boolean {
+    this.#counters.errors++;
+    debug("[%s] %s error: %s", this.uid, role, err.message);
+    if (this.listenerCount("error") === 0) return false;
+    this.emit("error", err);
+    return true;
+  }
+
+  // --- publishing -------------------------------------------------------------------------------------------
+
+  override broadcast(packet: EventPacket, opts: BroadcastOptions): void {
+    packet.nsp = this.nsp.name;
+    if (!opts.flags?.local) {
+      const wire = wireOptions(opts);
+      this.#publish(
+        this.#channels.forBroadcast(wire.rooms),
+        encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }),
+      );
+    }
+    super.broadcast(packet, opts);
+  }
+
+  override broadcastWithAck(
+    packet: EventPacket,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    packet.nsp = this.nsp.name;
+    if (!opts.flags?.local) {
+      // a copy: the local delivery below gives `packet` an ack id of this server
+      const request = { uid: this.uid, packet: { ...packet }, opts: wireOptions(opts) };
+      // Socket.IO asks serverCount() right after this call and waits for that many client counts: give it the
+      // count the request was sent with, so that both agree even while servers come and go.
+      const servers = this.#countServers();
+      this.#ackServerCount = servers;
+      queueMicrotask(() => {
+        if (this.#ackServerCount === servers) this.#ackServerCount = undefined;
+      });
+      this.#query({
+        name: "broadcastWithAck",
+        type: RequestType.BROADCAST,
+        timeoutMs: opts.flags?.timeout ?? this.requestsTimeout,
+        build: (requestId) => ({ type: RequestType.BROADCAST, requestId, ...request }),
+        collector: (expected) => {
+          const acks = ackCollector(expected);
+          let counted = 0;
+          return {
+            ...acks,
+            add(response) {
+              if (response.type === RequestType.BROADCAST_CLIENT_COUNT) {
+                counted++;
+                clientCountCallback(response.clientCount);
+              } else if (response.type === RequestType.BROADCAST_ACK) {
+                ack(response.packet);
+              }
+              return acks.add(response);
+            },
+            settle(live) {
+              if (!acks.settle?.(live)) return false;
+              // servers gone before counting: Socket.IO still waits for their count, which is 0
+              for (; counted < expected; counted++) clientCountCallback(0);
+              return true;
+            },
+          } satisfies Collector<unknown[]>;
+        },
+      }).catch(noop); // on timeout Socket.IO reports the missing acks itself
+    }
+    super.broadcastWithAck(packet, opts, clientCountCallback, ack);
+  }
+
+  override serverCount(): Promise<number> {
+    return this.#ackServerCount ?? this.#countServers();
+  }
+
+  async #countServers(): Promise<number> {
+    await this.#ready.catch(noop); // counted before our own SUBSCRIBE landed, this server would be missing
+    return this.#pub.numsub(this.#channels.request);
+  }
+
+  override addSockets(opts: BroadcastOptions, rooms: LocalRoom[]): void {
+    if (!opts.flags?.local) {
+      this.#publishRequest({ type: RequestType.REMOTE_JOIN, uid: this.uid, opts: selector(opts), rooms });
+    }
+    super.addSockets(opts, rooms);
+  }
+
+  override delSockets(opts: BroadcastOptions, rooms: LocalRoom[]): void {
+    if (!opts.flags?.local) {
+      this.#publishRequest({ type: RequestType.REMOTE_LEAVE, uid: this.uid, opts: selector(opts), rooms });
+    }
+    super.delSockets(opts, rooms);
+  }
+
+  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    if (!opts.flags?.local) {
+      this.#publishRequest({ type: RequestType.REMOTE_DISCONNECT, uid: this.uid, opts: selector(opts), close });
+    }
+    super.disconnectSockets(opts, close);
+  }
+
+  override async fetchSockets(opts: BroadcastOptions): Promise<unknown[]> {
+    const local: unknown[] = await super.fetchSockets(opts);
+    if (opts.flags?.local) return local;
+    const remote = await this.#query({
+      name: "fetchSockets",
+      type: RequestType.REMOTE_FETCH,
+      timeoutMs: this.requestsTimeout,
+      timeoutLead: "timeout reached while waiting for fetchSockets response: ",
+      build: (requestId) => ({ type: RequestType.REMOTE_FETCH, uid: this.uid, requestId, opts: selector(opts) }),
+      collector: (expected) => fetchedSockets(expected),
+    });
+    // one by one: spreading 100k+ sockets would overflow the stack
+    for (const socket of remote) local.push(socket);
+    return local;
+  }
+
+  /** Socket ids in any of `rooms` (all when empty), on every server. `io.in(room).allSockets()` uses it. */
+  override async sockets(rooms: Set<LocalRoom>): Promise<Set<SocketId>> {
+    const ids = await super.sockets(rooms);
+    const remote = await this.#query({
+      name: "sockets",
+      type: RequestType.SOCKETS,
+      timeoutMs: this.requestsTimeout,
+      timeoutLead: "timeout reached while waiting for sockets response: ",
+      build: (requestId) => ({ type: RequestType.SOCKETS, uid: this.uid, requestId, rooms: [...rooms] }),
+      collector: (expected) => {
+        const found: string[] = [];
+        return eachServer(
+          expected,
+          (r) => {
+            if (r.type === RequestType.SOCKETS) for (const id of r.sockets) found.push(id);
+          },
+          () => found,
+        );
+      },
+    });
+    for (const id of remote) ids.add(id);
+    return ids;
+  }
+
+  override serverSideEmit(packet: unknown[]): void {
+    const withAck = typeof packet[packet.length - 1] === "function";
+    if (!withAck) {
+      this.#publishRequest({ type: RequestType.SERVER_SIDE_EMIT, uid: this.uid, data: packet });
+      return;
+    }
+    const ack = packet.pop() as (err: Error | null, responses: unknown[]) => void;
+    const data = [...packet];
+    this.#query({
+      name: "serverSideEmit",
+      type: RequestType.SERVER_SIDE_EMIT,
+      timeoutMs: this.requestsTimeout,
+      build: (requestId) => ({ type: RequestType.SERVER_SIDE_EMIT, uid: this.uid, requestId, data }),
+      collector: (expected) => {
+        const responses: unknown[] = [];
+        return eachServer(
+          expected,
+          (r) => {
+            if (r.type === RequestType.SERVER_SIDE_EMIT) responses.push(r.data);
+          },
+          () => responses,
+        );
+      },
+    }).then(
+      (responses) => ack(null, responses),
+      (err: Error & { answered?: number; expected?: number; partial?: unknown[] }) => {
+        // the official adapter's wording, which applications match on
+        const error =
+          err.expected === undefined
+            ? err
+            : new Error(`timeout reached: only ${err.answered} responses received out of ${err.expected}`);
+        ack(error, err.partial ?? []);
+      },
+    );
+  }
+
+  /**
+   * Every room of the namespace on every server (each socket's own id room included).
+   *
+   * @example
+   * ```ts
+   * const rooms = await adapter.allRooms(); // Set { "room1", "Xc3l…", … }
+   * adapter.allRooms((err, rooms) => {}); // socket.io-redis style: rooms is an array
+   * ```
+   */
+  allRooms(): Promise<Set<Room>>;
+  allRooms(cb: NodeCallback<Room[]>): void;
+  allRooms(cb?: NodeCallback<Room[]>): Promise<Set<Room>> | undefined {
+    const all = this.#allRooms();
+    if (!cb) return all;
+    callbackOrPromise(
+      all.then((rooms) => [...rooms]),
+      cb,
+    );
+    return undefined;
+  }
+
+  async #allRooms(): Promise<Set<Room>> {
+    const rooms = new Set<Room>(this.rooms.keys());
+    const remote = await this.#query({
+      name: "allRooms",
+      type: RequestType.ALL_ROOMS,
+      timeoutMs: this.requestsTimeout,
+      timeoutLead: "timeout reached while waiting for allRooms response: ",
+      build: (requestId) => ({ type: RequestType.ALL_ROOMS, uid: this.uid, requestId }),
+      collector: (expected) =>
+        eachServer(
+          expected,
+          (r) => {
+            if (r.type === RequestType.ALL_ROOMS) for (const room of r.rooms) rooms.add(room);
+          },
+          () => rooms,
+        ),
+    });
+    return remote;
+  }
+
+  // --- the socket.io-redis API (seed-api.ts) ------------------------------------------------------------------
+
+  /**
+   * Ids of the sockets in any of `rooms` (every socket when none) on every server.
+   *
+   * @example
+   * ```ts
+   * adapter.clients(["room1"], (err, ids) => console.log(ids));
+   * const all = await adapter.clients();
+   * ```
+   */
+  clients(rooms?: Room[] | NodeCallback<SocketId[]>, cb?: NodeCallback<SocketId[]>): Promise<SocketId[]> | undefined {
+    if (typeof rooms === "function") return callbackOrPromise(this.#seed.clients([]), rooms);
+    return callbackOrPromise(this.#seed.clients(rooms ?? []), cb);
+  }
+
+  /**
+   * The rooms of socket `id`, wherever it is connected. Fails for an unknown id.
+   *
+   * @example
+   * ```ts
+   * const rooms = await adapter.clientRooms(socketId);
+   * ```
+   */
+  clientRooms(id: SocketId, cb?: NodeCallback<Room[]>): Promise<Room[]> | undefined {
+    return callbackOrPromise(this.#seed.clientRooms(id), cb);
+  }
+
+  /**
+   * Makes socket `id`, wherever it is connected, join `room`; calls back once it has. Fails for an unknown id.
+   *
+   * @example
+   * ```ts
+   * await adapter.remoteJoin(socketId, "room1");
+   * ```
+   */
+  remoteJoin(id: SocketId, room: Room, cb?: NodeCallback<void>): Promise<void> | undefined {
+    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_JOIN, id, { room }), cb);
+  }
+
+  /**
+   * Makes socket `id`, wherever it is connected, leave `room`. Fails for an unknown id.
+   *
+   * @example
+   * ```ts
+   * adapter.remoteLeave(socketId, "room1", (err) => {});
+   * ```
+   */
+  remoteLeave(id: SocketId, room: Room, cb?: NodeCallback<void>): Promise<void> | undefined {
+    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_LEAVE, id, { room }), cb);
+  }
+
+  /**
+   * Disconnects socket `id` wherever it is connected (`close`: also close the underlying connection); calls
+   * back once done. Fails for an unknown id.
+   *
+   * @example
+   * ```ts
+   * await adapter.remoteDisconnect(socketId, true);
+   * ```
+   */
+  remoteDisconnect(id: SocketId, close: boolean, cb?: NodeCallback<void>): Promise<void> | undefined {
+    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_DISCONNECT, id, { close }), cb);
+  }
+
+  /**
+   * Sends `data` to every server's {@link customHook}, this one's included; gives their replies, this server's
+   * first. Servers that do not implement it (official adapters) make it time out with the replies so far.
+   *
+   * @example
+   * ```ts
+   * adapter.customHook = (data, reply) => reply(process.memoryUsage().rss);
+   * const rss = await adapter.customRequest("rss");
+   * ```
+   */
+  customRequest(data: unknown, cb?: NodeCallback<unknown[]>): Promise<unknown[]> | undefined {
+    return callbackOrPromise(this.#seed.customRequest(data), cb);
+  }
+
+  readonly #seed = seedApi({
+    local: (id) => this.nsp.sockets.get(id) as LocalSocket | undefined,
+    localRooms: (id) => this.sids.get(id),
+    localSockets: (rooms) => super.sockets(rooms),
+    hook: (data) => new Promise((resolve) => this.#callHook(data, resolve)),
+    query: (spec) => this.#query(spec),
+    uid: () => this.uid,
+    timeoutMs: () => this.requestsTimeout,
+    fetched: fetchedSockets,
+  });
+
+  // --- receiving ---------------------------------------------------------------------------------------------
+
+  readonly #onBroadcast = (channel: string, message: Buffer): void => {
+    this.#counters.messagesIn++;
+    const base = this.#channels.broadcast;
+    if (channel !== base) {
+      // a room channel: skip the decoding when no local socket is in the room (pattern mode gets them all)
+      const room = channel.slice(base.length, -1);
+      if (!channel.startsWith(base) || !channel.endsWith("#")) return;
+      if (room !== "" && !this.rooms.has(room)) return;
+    }
+    const decoded = decodeBroadcast(message, { parser: this.#parser });
+    if (decoded instanceof ProtocolError) {
+      this.#drop(channel, decoded.message);
+      return;
+    }
+    const { uid, packet, opts } = decoded;
+    if (uid === this.uid) return;
+    if (packet.nsp !== this.nsp.name) return; // another namespace's message on a shared prefix
+    const { id: _ackId, ...event } = packet; // plain broadcasts never expect acks
+    try {
+      super.broadcast(event, localOptions(opts));
+    } catch (err) {
+      this.#drop(channel, `local delivery failed: ${(err as Error).message}`);
+    }
+  };
+
+  readonly #onRequest = (channel: string, message: Buffer): void => {
+    this.#counters.messagesIn++;
+    const request = decodeRequest(message, { parser: this.#parser });
+    if (request instanceof ProtocolError) {
+      this.#drop(channel, request.message);
+      return;
+    }
+    if (request.uid === this.uid) return; // our own, applied locally when sent
+    try {
+      this.#answer(request);
+    } catch (err) {
+      this.#drop(channel, `request type ${request.type} failed: ${(err as Error).message}`);
+    }
+  };
+
+  #answer(request: ClassicRequest): void {
+    switch (request.type) {
+      case RequestType.SOCKETS:
+        super.sockets(new Set(request.rooms.map(String))).then((ids) => {
+          this.#respond(request, { type: request.type, requestId: request.requestId, sockets: [...ids] });
+        }, this.#failed("sockets"));
+        return;
+      case RequestType.ALL_ROOMS:
+        this.#respond(request, { type: request.type, requestId: request.requestId, rooms: [...this.rooms.keys()] });
+        return;
+      case RequestType.REMOTE_JOIN:
+      case RequestType.REMOTE_LEAVE:
+        if ("sid" in request) {
+          const socket = this.nsp.sockets.get(request.sid) as LocalSocket | undefined;
+          if (!socket) return; // the owner answers
+          Promise.resolve(
+            request.type === RequestType.REMOTE_JOIN ? socket.join(request.room) : socket.leave(request.room),
+          )
+            .then(() => this.#respond(request, { type: request.type, requestId: request.requestId }))
+            .catch(this.#failed("remoteJoin/remoteLeave"));
+          return;
+        }
+        if (request.type === RequestType.REMOTE_JOIN)
+          super.addSockets(localOptions(request.opts), request.rooms.map(String));
+        else super.delSockets(localOptions(request.opts), request.rooms.map(String));
+        return;
+      case RequestType.REMOTE_DISCONNECT:
+        if ("sid" in request) {
+          const socket = this.nsp.sockets.get(request.sid) as LocalSocket | undefined;
+          if (!socket) return;
+          socket.disconnect(request.close === true);
+          this.#respond(request, { type: request.type, requestId: request.requestId });
+          return;
+        }
+        super.disconnectSockets(localOptions(request.opts), request.close === true);
+        return;
+      case RequestType.REMOTE_FETCH:
+        super.fetchSockets(localOptions(request.opts)).then((sockets) => {
+          const described = (sockets as LocalSocketDetails[]).map(describe);
+          this.#respond(request, { type: request.type, requestId: request.requestId, sockets: described });
+        }, this.#failed("fetchSockets"));
+        return;
+      case RequestType.SERVER_SIDE_EMIT: {
+        const { requestId } = request;
+        if (requestId === undefined) {
+          this.nsp._onServerSideEmit(request.data);
+          return;
+        }
+        let answered = false;
+        const reply = (arg: unknown) => {
+          if (answered) return; // one answer per server
+          answered = true;
+          this.#respond(request, { type: RequestType.SERVER_SIDE_EMIT, requestId, data: arg });
+        };
+        this.nsp._onServerSideEmit([...request.data, reply]);
+        return;
+      }
+      case RequestType.BROADCAST: {
+        const { requestId } = request;
+        // flags are not applied to acknowledged broadcasts, as by the official adapter
+        super.broadcastWithAck(
+          request.packet,
+          localOptions({ rooms: request.opts.rooms, except: request.opts.except }),
+          (clientCount) => this.#respond(request, { type: RequestType.BROADCAST_CLIENT_COUNT, requestId, clientCount }),
+          (arg) => this.#respond(request, { type: RequestType.BROADCAST_ACK, requestId, packet: arg }),
+        );
+        return;
+      }
+      case RequestType.CUSTOM_REQUEST: {
+        const { requestId } = request;
+        this.#callHook(request.data, (answer) => {
+          this.#respond(request, { type: RequestType.CUSTOM_REQUEST, requestId, data: answer });
+        });
+        return;
+      }
+    }
+  }
+
+  /** Runs the custom hook once, whatever it does: a hook that throws or answers twice cannot hurt the server. */
+  #callHook(data: unknown, reply: (answer: unknown) => void): void {
+    let answered = false;
+    try {
+      this.customHook(data, (answer) => {
+        if (answered) return;
+        answered = true;
+        reply(answer);
+      });
+    } catch (err) {
+      this.#failed("customHook")(err);
+    }
+  }
+
+  #respond(request: ClassicRequest, response: ClassicResponse): void {
+    if (this.#closed) return;
+    const channel =
+      this.#specific && request.uid !== undefined ? this.#channels.nodeResponse(request.uid) : this.#channels.response;
+    let payload: Buffer | string;
+    try {
+      payload = encodeResponse(response, { parser: this.#parser });
+    } catch (err) {
+      this.#failed("encoding a response")(err); // e.g. socket.data holding a BigInt
+      return;
+    }
+    this.#publish(channel, payload);
+  }
+
+  // --- plumbing ----------------------------------------------------------------------------------------------
+
+  #query<T>(spec: QuerySpec<T>): Promise<T> {
+    return this.#requests.run(spec);
+  }
+
+  #publishRequest(request: ClassicRequest): void {
+    this.#publish(this.#channels.request, encodeRequest(request, { parser: this.#parser }));
+  }
+
+  #publish(channel: string, payload: Buffer | string): void {
+    if (this.#closed) return;
+    this.#counters.messagesOut++;
+    this.#pub.publish(channel, payload).catch(this.#failed(`publishing on ${channel}`));
+  }
+
+  /** Promises that must never become unhandled: counted, logged, and told to `error` listeners. */
+  #track(promise: Promise<void>): Promise<void> {
+    promise.catch(this.#failed("subscribing"));
+    return promise;
+  }
+
+  #failed(what: string): (err: unknown) => void {
+    return (err) => {
+      this.#counters.errors++;
+      const error = err instanceof Error ? err : new Error(String(err));
+      debug("[%s] %s failed: %s", this.uid, what, error.message);
+      if (this.listenerCount("error") > 0) this.emit("error", error);
+    };
+  }
+
+  #drop(channel: string, why: string): void {
+    this.#counters.dropped++;
+    debug("[%s] dropped a message on %s: %s", this.uid, channel, why);
+  }
+
+  /**
+   * Unsubscribes this namespace's channels and fails its pending requests. Socket.IO calls it on `io.close()`
+   * and when `cleanupEmptyChildNamespaces` removes a namespace. The Redis clients stay open.
+   */
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const { request, broadcast, pattern } = this.#channels;
+    const rooms = this.#multiplex ? [...this.rooms.keys()].map((room) => this.#channels.room(room)) : [];
+    this.removeAllListeners("create-room");
+    this.removeAllListeners("delete-room");
+    const done = Promise.allSettled([
+      this.#subs.unsubscribe([request], this.#onRequest),
+      this.#multiplex
+        ? this.#subs.unsubscribe([broadcast, ...rooms], this.#onBroadcast)
+        : this.#subs.punsubscribe([pattern], this.#onBroadcast),
+      this.#requests.close(),
+    ]);
+    for (const unwatch of this.#unwatch) unwatch();
+    await done;
+    debug("[%s] closed", this.uid);
+  }
+}
+
+/** A local socket as a REMOTE_FETCH answer describes it. */
+function describe(socket: LocalSocketDetails): FetchedSocket {
+  const { sessionStore: _circular, ...handshake } = socket.handshake;
+  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data } as FetchedSocket;
+}
+
+/** REMOTE_FETCH answers from every server, in arrival order. */
+function fetchedSockets(expected: number, done?: (found: FetchedSocket[]) => boolean): Collector<FetchedSocket[]> {
+  const found: FetchedSocket[] = [];
+  const each = eachServer(
+    expected,
+    (r) => {
+      if (r.type === RequestType.REMOTE_FETCH) for (const socket of r.sockets) found.push(socket);
+    },
+    () => found,
+  );
+  if (!done) return each;
+  return { ...each, add: (r) => each.add(r) || done(found) };
+}
+
+/** The function Socket.IO's `io.adapter()` takes: it calls it with `new` for each namespace. */
+export type AdapterConstructor = (nsp: unknown) => RedisAdapter;
+
+/**
+ * Plugs the Redis adapter into a Socket.IO server: the signature of @socket.io/redis-adapter 8's
+ * `createAdapter`. `pubClient` and `subClient` are two connected node-redis (4 or later) or ioredis clients;
+ * `subClient` is used for subscriptions only.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * import { Server } from "socket.io";
+ * import { createAdapter } from "@sio-redis/adapter";
+ *
+ * const pubClient = createClient({ url: "redis://localhost:6379" });
+ * const subClient = pubClient.duplicate();
+ * await Promise.all([pubClient.connect(), subClient.connect()]);
+ *
+ * const io = new Server({ adapter: createAdapter(pubClient, subClient) });
+ * io.listen(3000);
+ * ```
+ */
+export function createAdapter(pubClient: unknown, subClient: unknown, opts?: RedisAdapterOptions): AdapterConstructor {
+  // fail at once, not at the first namespace: the wrong object, or one client for both roles
+  wrapRedisClient(pubClient, { role: "pubClient" });
+  wrapRedisClient(subClient, { role: "subClient", subEvent: opts?.subEvent });
+  if (pubClient === subClient) {
+    throw new TypeError("pubClient and subClient must be two connections, e.g. subClient = pubClient.duplicate()");
+  }
+  if (opts?.requestsTimeout !== undefined) checkTimeout(opts.requestsTimeout);
+  // a function, not an arrow: Socket.IO calls it with `new`
+  return function RedisAdapterFactory(nsp: unknown) {
+    return new RedisAdapter(nsp as Namespace, pubClient, subClient, opts);
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The Redis adapter for Socket.IO 4: broadcasts, rooms, acknowledgements, `fetchSockets`, `serverSideEmit` and
+ * the socket.io-redis callback API across every server on one Redis. A drop-in for
+ * `@socket.io/redis-adapter` 8 (`createAdapter`) and `socket.io-redis` (the default export), wire-compatible
+ * with both and with the Redis emitters.
+ *
+ * @example
+ * ```ts
+ * import { createAdapter } from "@sio-redis/adapter";
+ * io.adapter(createAdapter(pubClient, subClient));
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { QueryTimeoutError } from "@sio-redis/transport";
+export {
+  type AdapterConstructor,
+  type AdapterCounters,
+  type CustomHook,
+  createAdapter,
+  RedisAdapter,
+  type RedisAdapterOptions,
+} from "./adapter.js";
+export {
+  type RedisAdapterFactory,
+  type RedisAdapterFactoryOptions,
+  redisAdapter,
+  redisAdapter as default,
+} from "./redis-adapter.js";
+export type { NodeCallback } from "./seed-api.js";

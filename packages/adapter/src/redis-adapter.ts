@@ -1,0 +1,106 @@
+// The socket.io-redis factory: `io.adapter(redisAdapter("localhost:6379"))`. It creates its own node-redis clients
+// unless given some, and closes the ones it created once the last namespace using them is closed.
+import { createClient } from "redis";
+import { type AdapterConstructor, createAdapter, type RedisAdapter, type RedisAdapterOptions } from "./adapter.js";
+
+/** Options of {@link redisAdapter}: those of {@link createAdapter} plus where to connect. */
+export interface RedisAdapterFactoryOptions extends RedisAdapterOptions {
+  /** Default `localhost`; ignored when clients are given. */
+  host?: string;
+  /** Default 6379; ignored when clients are given. */
+  port?: number;
+  /** For the clients it creates: the password (`auth_pass` is the socket.io-redis 5 name) and ACL user. */
+  password?: string;
+  auth_pass?: string;
+  username?: string;
+  /** Clients to use instead of creating them; given one alone, the other is its `duplicate()`. */
+  pubClient?: unknown;
+  subClient?: unknown;
+}
+
+/** What {@link redisAdapter} returns: the function for `io.adapter()`, with the clients it uses. */
+export interface RedisAdapterFactory extends AdapterConstructor {
+  readonly pubClient: unknown;
+  readonly subClient: unknown;
+}
+
+function endpoint(uri: string): { url: string } {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : `redis://${uri}`;
+  try {
+    new URL(url);
+  } catch {
+    throw new TypeError(`redisAdapter: ${JSON.stringify(uri)} is neither "host:port" nor a redis:// URL`);
+  }
+  return { url };
+}
+
+function duplicateOf(client: unknown, role: string): unknown {
+  const duplicate = (client as { duplicate?: () => unknown }).duplicate;
+  if (typeof duplicate !== "function") {
+    throw new TypeError(`redisAdapter: pass both clients, or a ${role} that has duplicate()`);
+  }
+  const copy = duplicate.call(client) as { connect?: () => Promise<unknown>; isOpen?: boolean };
+  // node-redis duplicates start closed; ioredis ones connect by themselves
+  if (typeof copy.connect === "function" && copy.isOpen === false) copy.connect().catch(() => {});
+  return copy;
+}
+
+/**
+ * The classic socket.io-redis form: `redisAdapter(uri?, opts?)` or `redisAdapter(opts)`. Without clients in the
+ * options it connects two node-redis clients to `uri` (`"host:port"` or a `redis://` URL) or to
+ * `opts.host`/`opts.port`, and closes them when every namespace using them is closed (`io.close()`).
+ *
+ * @example
+ * ```ts
+ * import redisAdapter from "@sio-redis/adapter";
+ * io.adapter(redisAdapter("localhost:6379"));
+ * io.adapter(redisAdapter({ host: "localhost", port: 6379, key: "myapp" }));
+ * ```
+ */
+export function redisAdapter(
+  uri?: string | RedisAdapterFactoryOptions,
+  opts: RedisAdapterFactoryOptions = {},
+): RedisAdapterFactory {
+  const options = typeof uri === "object" && uri !== null ? uri : opts;
+  let pubClient = options.pubClient;
+  let subClient = options.subClient;
+  const owned: Array<{ close(): Promise<unknown>; connect(): Promise<unknown> }> = [];
+  if (pubClient === undefined && subClient === undefined) {
+    const where =
+      typeof uri === "string"
+        ? endpoint(uri)
+        : { socket: { host: options.host ?? "localhost", port: options.port ?? 6379 } };
+    const pub = createClient({
+      ...where,
+      password: options.password ?? options.auth_pass,
+      username: options.username,
+    });
+    const sub = pub.duplicate();
+    owned.push(pub, sub);
+    pubClient = pub;
+    subClient = sub;
+  } else if (pubClient === undefined) {
+    pubClient = duplicateOf(subClient, "subClient");
+  } else if (subClient === undefined) {
+    subClient = duplicateOf(pubClient, "pubClient");
+  }
+  const make = createAdapter(pubClient, subClient, options);
+  // connection errors go to the adapters' `error` events (or a warning): see client-errors.ts
+  for (const client of owned) client.connect().catch(() => {});
+
+  const open = new Set<RedisAdapter>();
+  const factory = function RedisAdapterFactory(nsp: unknown) {
+    const adapter = make(nsp);
+    open.add(adapter);
+    const close = adapter.close.bind(adapter);
+    adapter.close = async () => {
+      await close();
+      open.delete(adapter);
+      if (open.size === 0 && owned.length > 0) {
+        await Promise.allSettled(owned.map((client) => client.close()));
+      }
+    };
+    return adapter;
+  };
+  return Object.assign(factory, { pubClient, subClient });
+}

@@ -1,0 +1,166 @@
+// The socket.io-redis 5 API (clients, clientRooms, remoteJoin, remoteLeave, remoteDisconnect, customRequest) on
+// top of requests that @socket.io/redis-adapter 8.3 also answers, so that it works in mixed clusters too.
+// customRequest is the one extension (type 100): official servers do not answer it.
+import { type FetchedSocket, RequestType, type Room } from "@sio-redis/protocol";
+import { type Collector, eachServer, noop, type QuerySpec } from "@sio-redis/transport";
+import type { SocketId } from "socket.io-adapter";
+
+/** A Node-style callback: `(err)` on failure, `(null, result)` on success. */
+export type NodeCallback<T> = (err: Error | null, result?: T) => void;
+
+/**
+ * With `cb`, calls it once `promise` settles and returns nothing; without, returns the promise. An exception
+ * thrown by `cb` is not turned into a rejection (it propagates like any callback error).
+ */
+export function callbackOrPromise<T>(promise: Promise<T>, cb: NodeCallback<T> | undefined): Promise<T> | undefined {
+  if (!cb) return promise;
+  promise.then(
+    (result) => queueMicrotask(() => cb(null, result)),
+    (err: unknown) => queueMicrotask(() => cb(err instanceof Error ? err : new Error(String(err)))),
+  );
+  return undefined;
+}
+
+interface LocalSocket {
+  join(room: Room): unknown;
+  leave(room: Room): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+/** What the seed API needs from its adapter. */
+export interface SeedContext {
+  local(id: SocketId): LocalSocket | undefined;
+  localRooms(id: SocketId): Set<Room> | undefined;
+  localSockets(rooms: Set<string>): Promise<Set<SocketId>>;
+  hook(data: unknown): Promise<unknown>;
+  query<T>(spec: QuerySpec<T>): Promise<T>;
+  uid(): string;
+  timeoutMs(): number;
+  fetched(expected: number, done?: (found: FetchedSocket[]) => boolean): Collector<FetchedSocket[]>;
+}
+
+type RemoteType =
+  | typeof RequestType.REMOTE_JOIN
+  | typeof RequestType.REMOTE_LEAVE
+  | typeof RequestType.REMOTE_DISCONNECT;
+const NAMES: Record<RemoteType, string> = {
+  [RequestType.REMOTE_JOIN]: "remoteJoin",
+  [RequestType.REMOTE_LEAVE]: "remoteLeave",
+  [RequestType.REMOTE_DISCONNECT]: "remoteDisconnect",
+};
+
+export function seedApi(ctx: SeedContext) {
+  /**
+   * Finds socket `id` on the other servers with a fetchSockets restricted to its own room (every server
+   * answers that, official ones included), done as soon as it turns up. Rejects naming the request when no
+   * server has it.
+   */
+  async function find(name: string, id: SocketId): Promise<FetchedSocket> {
+    let asked = 0;
+    let answered = 0;
+    const found = await ctx.query({
+      name,
+      type: RequestType.REMOTE_FETCH,
+      timeoutMs: ctx.timeoutMs(),
+      build: (requestId) => ({
+        type: RequestType.REMOTE_FETCH,
+        uid: ctx.uid(),
+        requestId,
+        opts: { rooms: [id], except: [] },
+      }),
+      collector: (expected) => {
+        asked = expected;
+        const inner = ctx.fetched(expected, (sockets) => sockets.length > 0);
+        return {
+          ...inner,
+          add: (r) => {
+            answered++;
+            return inner.add(r);
+          },
+        };
+      },
+    });
+    const socket = found.find((s) => s.id === id);
+    if (!socket) {
+      throw new Error(
+        `${name}: no socket ${JSON.stringify(id)} on any server (${answered} of ${asked} other servers answered)`,
+      );
+    }
+    return socket;
+  }
+
+  return {
+    async clients(rooms: Room[]): Promise<SocketId[]> {
+      const set = new Set(rooms.map(String));
+      const ids = await ctx.localSockets(set);
+      const remote = await ctx.query({
+        name: "clients",
+        type: RequestType.SOCKETS,
+        timeoutMs: ctx.timeoutMs(),
+        build: (requestId) => ({ type: RequestType.SOCKETS, uid: ctx.uid(), requestId, rooms: [...set] }),
+        collector: (expected) => {
+          const found: string[] = [];
+          return eachServer(
+            expected,
+            (r) => {
+              if (r.type === RequestType.SOCKETS) for (const id of r.sockets) found.push(id);
+            },
+            () => found,
+          );
+        },
+      });
+      for (const id of remote) ids.add(id);
+      return [...ids];
+    },
+
+    async clientRooms(id: SocketId): Promise<Room[]> {
+      const local = ctx.localRooms(id);
+      if (local) return [...local];
+      return (await find("clientRooms", id)).rooms;
+    },
+
+    async remote(type: RemoteType, id: SocketId, args: { room?: Room; close?: boolean }): Promise<void> {
+      const name = NAMES[type];
+      const local = ctx.local(id);
+      if (local) {
+        if (type === RequestType.REMOTE_JOIN) await local.join(args.room as Room);
+        else if (type === RequestType.REMOTE_LEAVE) await local.leave(args.room as Room);
+        else local.disconnect(args.close === true);
+        return;
+      }
+      await find(name, id);
+      // the owner exists: ask it by id (the form every adapter answers, official 8.3 included), done at its answer
+      await ctx.query({
+        name,
+        type,
+        timeoutMs: ctx.timeoutMs(),
+        build: (requestId) =>
+          type === RequestType.REMOTE_DISCONNECT
+            ? { type, uid: ctx.uid(), requestId, sid: id, close: args.close === true }
+            : { type, uid: ctx.uid(), requestId, sid: id, room: args.room as Room },
+        collector: () => eachServer(1, noop, noop),
+      });
+    },
+
+    async customRequest(data: unknown): Promise<unknown[]> {
+      const own = await ctx.hook(data);
+      const replies = await ctx.query({
+        name: "customRequest",
+        type: RequestType.CUSTOM_REQUEST,
+        timeoutMs: ctx.timeoutMs(),
+        build: (requestId) => ({ type: RequestType.CUSTOM_REQUEST, uid: ctx.uid(), requestId, data }),
+        collector: (expected) => {
+          const answers: unknown[] = [own];
+          return eachServer(
+            expected,
+            (r) => {
+              if (r.type === RequestType.CUSTOM_REQUEST) answers.push(r.data);
+            },
+            () => answers,
+          );
+        },
+      });
+      return replies;
+    },
+  };
+}

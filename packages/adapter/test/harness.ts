@@ -1,0 +1,474 @@
+// Multi-server test harness: 3 real Socket.IO 4.8 servers on 127.0.0.1, each with its own pub and sub Redis
+// connection and its own adapter factory (ours or the official one, mixed at will), real websocket clients.
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { createClient as createClient4 } from "redis4";
+import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
+import { type Socket as ClientSocket, io as connect } from "socket.io-client";
+
+/** Rejects with a message naming `what` if `promise` does not settle within `ms`. */
+export function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The arguments of the next `event` on `target`, within `ms`. */
+export function next(
+  target: { once(event: string, listener: (...args: never[]) => void): unknown },
+  event: string,
+  ms = 3000,
+): Promise<unknown[]> {
+  return within(
+    new Promise<unknown[]>((resolve) => {
+      target.once(event, (...args: unknown[]) => resolve(args));
+    }),
+    `event "${event}"`,
+    ms,
+  );
+}
+
+/** Polls `check` until it is true (for state only observable by asking); bounded by `ms`. */
+export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A promise and its resolve function (Promise.withResolvers is Node 22+). */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Calls a Node-style callback API and turns the callback into a promise of `[err, value]`, within `ms`. */
+export function callback<T>(
+  call: (cb: (err: Error | null | undefined, value: T) => void) => unknown,
+  what: string,
+  ms = 3000,
+): Promise<[Error | null | undefined, T]> {
+  return within(
+    new Promise<[Error | null | undefined, T]>((resolve) => {
+      call((err, value) => resolve([err, value]));
+    }),
+    `callback of ${what}`,
+    ms,
+  );
+}
+
+export type Library = "node-redis" | "node-redis-4" | "ioredis";
+
+export const LIBRARIES: readonly Library[] = ["node-redis", "node-redis-4", "ioredis"];
+
+export type RedisClient = ReturnType<typeof createClient> | ReturnType<typeof createClient4> | Redis;
+
+/** A connected pub/sub pair, both named (CLIENT SETNAME) so CLIENT LIST tells them apart. */
+export interface RedisPair {
+  readonly pub: RedisClient;
+  readonly sub: RedisClient;
+  close(): Promise<void>;
+}
+
+function connectNamed(library: Library, url: string, name: string): { client: RedisClient; ready: Promise<unknown> } {
+  if (library === "ioredis") {
+    const client = new Redis(url, { lazyConnect: true, connectionName: name, maxRetriesPerRequest: 1 });
+    client.on("error", () => {});
+    return { client, ready: client.connect() };
+  }
+  const client = library === "node-redis-4" ? createClient4({ url, name }) : createClient({ url, name });
+  client.on("error", () => {});
+  return { client, ready: client.connect() };
+}
+
+async function closeClient(client: RedisClient): Promise<void> {
+  if (client instanceof Redis) {
+    client.disconnect();
+    return;
+  }
+  if ("close" in client && typeof client.close === "function") {
+    await client.close();
+  } else {
+    await client.disconnect();
+  }
+}
+
+/** Connects a pub and a sub client of `library`, named `${name}:pub` and `${name}:sub`. */
+export async function redisPair(library: Library, url: string, name: string): Promise<RedisPair> {
+  const pub = connectNamed(library, url, `${name}:pub`);
+  const sub = connectNamed(library, url, `${name}:sub`);
+  const clients = [pub.client, sub.client];
+  try {
+    await within(Promise.all([pub.ready, sub.ready]), `${library} connections to ${url}`);
+  } catch (err) {
+    await Promise.allSettled(clients.map(closeClient));
+    throw err;
+  }
+  return {
+    pub: pub.client,
+    sub: sub.client,
+    async close() {
+      await Promise.allSettled(clients.map(closeClient));
+    },
+  };
+}
+
+/** A plain node-redis 6 connection for inspecting Redis (PUBSUB, CLIENT LIST) from outside the cluster. */
+export interface Admin {
+  command(args: string[]): Promise<unknown>;
+  /** PUBSUB NUMSUB for one channel. */
+  numsub(channel: string): Promise<number>;
+  /** PUBSUB CHANNELS `pattern`, sorted. */
+  channels(pattern: string): Promise<string[]>;
+  /** Channel and pattern subscription counts of the connection named `name`, from CLIENT LIST. */
+  subscriptions(name: string): Promise<{ sub: number; psub: number }>;
+  close(): Promise<void>;
+}
+
+export async function connectAdmin(url: string): Promise<Admin> {
+  const client = createClient({ url });
+  client.on("error", () => {});
+  await within(client.connect(), `admin connection to ${url}`);
+  const command = (args: string[]) => client.sendCommand(args) as Promise<unknown>;
+  return {
+    command,
+    async numsub(channel) {
+      const reply = (await command(["PUBSUB", "NUMSUB", channel])) as unknown[];
+      return Number(reply[1]);
+    },
+    async channels(pattern) {
+      const reply = (await command(["PUBSUB", "CHANNELS", pattern])) as unknown[];
+      return reply.map(String).sort();
+    },
+    async subscriptions(name) {
+      const list = String(await command(["CLIENT", "LIST"]));
+      const line = list.split("\n").find((l) => l.includes(` name=${name} `));
+      if (!line) throw new Error(`no Redis connection named ${name}`);
+      const field = (f: string) => Number(line.match(new RegExp(`(?:^| )${f}=(\\d+)`))?.[1]);
+      return { sub: field("sub"), psub: field("psub") };
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+/** The `adapter` server option. */
+export type AdapterOption = NonNullable<Partial<ServerOptions>["adapter"]>;
+
+/** What an adapter factory gets besides the clients: the channel prefix of this cluster, the server's index. */
+export interface AdapterContext {
+  readonly key: string;
+  readonly index: number;
+  /** For the adapter's `requestsTimeout` option. */
+  readonly requestsTimeout: number;
+}
+
+/** Builds one server's `adapter` option from its own Redis clients. */
+export type AdapterFactory = (pub: RedisClient, sub: RedisClient, ctx: AdapterContext) => AdapterOption;
+
+/** An adapter factory with a name, for test titles and for suites to know which side they talk to. */
+export interface AdapterKind {
+  readonly label: string;
+  readonly ours: boolean;
+  readonly create: AdapterFactory;
+}
+
+export interface ClusterServer {
+  readonly index: number;
+  readonly kind: AdapterKind;
+  readonly io: Server;
+  readonly httpServer: http.Server;
+  readonly port: number;
+  readonly redis: RedisPair;
+  /** Name of this server's sub connection in CLIENT LIST. */
+  readonly subName: string;
+}
+
+export interface ConnectOptions {
+  nsp?: string;
+  /** Rooms the server joins (and awaits) before it tells the client it is ready. */
+  rooms?: string[];
+  /** Becomes `socket.data` on the server. */
+  data?: unknown;
+}
+
+export interface Cluster {
+  /** The channel prefix (adapters' `key` option): unique per cluster so clusters never hear each other. */
+  readonly key: string;
+  readonly redisUrl: string;
+  readonly library: Library;
+  readonly servers: readonly ClusterServer[];
+  /** `clients[i]`: the clients connected to `servers[i]` on "/" at start. */
+  readonly clients: readonly (readonly ClientSocket[])[];
+  /** Every client connected at start, server by server. */
+  readonly all: readonly ClientSocket[];
+  readonly admin: Admin;
+  /** Connects one more client to server `index`; resolves once the server has joined its rooms. */
+  connect(index: number, opts?: ConnectOptions): Promise<ClientSocket>;
+  /** The server-side socket of `client` and the index of its server. */
+  serverSocket(client: ClientSocket, nsp?: string): { socket: ServerSocket; index: number };
+  /** Waits until a broadcast from each server on `nsp` reaches every given client (default: all on "/"). */
+  ready(nsp?: string, clients?: readonly ClientSocket[]): Promise<void>;
+  /** Closes clients, servers, Redis connections; never throws, safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  redisUrl: string;
+  library: Library;
+  /** One per server. */
+  adapters: readonly AdapterKind[];
+  clientsPerServer?: number;
+  /** Namespaces created at start on every server (default "/"). */
+  namespaces?: readonly string[];
+  /** Dynamic namespaces handled like the static ones. */
+  dynamic?: RegExp;
+  serverOptions?: Partial<ServerOptions>;
+  key?: string;
+  /** Passed to the adapter factories (default 1000 ms). */
+  requestsTimeout?: number;
+}
+
+/** Events of the harness itself, which recorders leave out. */
+const INTERNAL = new Set(["__ready", "__probe"]);
+
+let clusterCount = 0;
+
+/** Handshake auth `{ rooms, data }`: joins the rooms, awaits the adapter, sets `socket.data`, then says ready. */
+async function onConnection(socket: ServerSocket): Promise<void> {
+  const auth = socket.handshake.auth as { rooms?: string[]; data?: unknown };
+  socket.data = auth.data ?? null;
+  try {
+    if (auth.rooms && auth.rooms.length > 0) await socket.join(auth.rooms);
+    socket.emit("__ready");
+  } catch (err) {
+    socket.emit("__ready", String(err));
+  }
+}
+
+/**
+ * Starts one Socket.IO server per entry of `adapters` (each with its own pub and sub connection), connects
+ * `clientsPerServer` clients to each, and waits until every server's broadcasts reach every client.
+ */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const { redisUrl, library } = options;
+  const key = options.key ?? `sio${process.pid}-${++clusterCount}`;
+  const namespaces = options.namespaces ?? ["/"];
+  const servers: ClusterServer[] = [];
+  const pairs: RedisPair[] = [];
+  const extra: ClientSocket[] = [];
+  const clients: ClientSocket[][] = [];
+  let closed = false;
+  let admin: Admin | undefined;
+
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const socket of [...clients.flat(), ...extra]) socket.disconnect();
+    await Promise.allSettled(
+      servers
+        .filter((server) => server.httpServer.listening)
+        .map((server) =>
+          within(new Promise<void>((resolve) => server.io.close(() => resolve())), `io.close() of server ${server.index}`),
+        ),
+    );
+    await Promise.allSettled(pairs.map((pair) => pair.close()));
+    await admin?.close().catch(() => {});
+  };
+
+  const connectClient = async (index: number, opts: ConnectOptions = {}) => {
+    const server = servers[index];
+    if (!server) throw new Error(`no server ${index}`);
+    const socket = connect(`http://127.0.0.1:${server.port}${opts.nsp ?? "/"}`, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      auth: { rooms: opts.rooms ?? [], data: opts.data ?? null },
+    });
+    extra.push(socket);
+    const [error] = await within(
+      new Promise<unknown[]>((resolve, reject) => {
+        socket.once("__ready", (...args: unknown[]) => resolve(args));
+        socket.once("connect_error", reject);
+      }),
+      `client of server ${index} on ${opts.nsp ?? "/"} to be ready`,
+    );
+    if (error) throw new Error(`server ${index} could not join ${opts.rooms?.join(",")}: ${error}`);
+    return socket;
+  };
+
+  const serverSocket = (client: ClientSocket, nsp = "/") => {
+    for (const server of servers) {
+      const socket = server.io._nsps.get(nsp)?.sockets.get(client.id ?? "");
+      if (socket) return { socket, index: server.index };
+    }
+    throw new Error(`no server has socket ${client.id} on ${nsp}`);
+  };
+
+  let probes = 0;
+  const ready = async (nsp = "/", targets?: readonly ClientSocket[]) => {
+    const waiting = targets ?? clients.flat();
+    const token = `${++probes}`;
+    const seen = new Map<ClientSocket, Set<number>>(waiting.map((c) => [c, new Set()]));
+    const listeners = waiting.map((c) => {
+      const listener = (from: number, t: string) => {
+        if (t === token) seen.get(c)?.add(from);
+      };
+      c.on("__probe", listener);
+      return () => c.off("__probe", listener);
+    });
+    const done = () => [...seen.values()].every((s) => s.size === servers.length);
+    try {
+      // Subscriptions complete asynchronously; re-probe until every server's broadcast reaches every client.
+      const deadline = Date.now() + 3000;
+      while (!done()) {
+        if (Date.now() > deadline) {
+          const missing = [...seen].filter(([, s]) => s.size < servers.length).map(([c, s]) => `${c.id}:${[...s]}`);
+          throw new Error(`cluster ${key} not ready on ${nsp}: clients heard only from servers ${missing.join(" ")}`);
+        }
+        for (const server of servers) {
+          const namespace = server.io._nsps.get(nsp);
+          namespace?.emit("__probe", server.index, token);
+        }
+        await until(done, "probe", 100).catch(() => {});
+      }
+    } finally {
+      for (const off of listeners) off();
+    }
+  };
+
+  try {
+    admin = await connectAdmin(redisUrl);
+    for (const [index, kind] of options.adapters.entries()) {
+      const name = `${key}:s${index}`;
+      const pair = await redisPair(library, redisUrl, name);
+      pairs.push(pair);
+      const httpServer = http.createServer();
+      const io = new Server(httpServer, {
+        ...options.serverOptions,
+        adapter: kind.create(pair.pub, pair.sub, { key, index, requestsTimeout: options.requestsTimeout ?? 1000 }),
+      });
+      for (const nsp of namespaces) io.of(nsp).on("connection", onConnection);
+      if (options.dynamic) io.of(options.dynamic).on("connection", onConnection);
+      httpServer.listen(0, "127.0.0.1");
+      await once(httpServer, "listening");
+      const port = (httpServer.address() as AddressInfo).port;
+      servers.push({ index, kind, io, httpServer, port, redis: pair, subName: `${name}:sub` });
+    }
+    const a = admin;
+    for (const nsp of namespaces) {
+      const channel = `${key}-request#${nsp}#`;
+      await until(async () => (await a.numsub(channel)) >= servers.length, `${servers.length} subscribers of ${channel}`);
+    }
+    for (const server of servers) {
+      const list: ClientSocket[] = [];
+      for (let i = 0; i < (options.clientsPerServer ?? 2); i++) {
+        list.push(await connectClient(server.index, { data: { server: server.index, client: i } }));
+      }
+      clients.push(list);
+    }
+    // they are the initial clients, not extras
+    extra.length = 0;
+    await ready("/");
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return {
+    key,
+    redisUrl,
+    library,
+    servers,
+    clients,
+    all: clients.flat(),
+    admin,
+    connect: connectClient,
+    serverSocket,
+    ready,
+    close,
+  };
+}
+
+/**
+ * Records every event a client receives, so a test can emit, then emit a "barrier" from the same server, and
+ * once each client saw the barrier know exactly what it got before it (Redis and WebSockets keep the order).
+ */
+export class Recorder {
+  readonly events: Array<[string, unknown[]]> = [];
+  readonly socket: ClientSocket;
+
+  readonly #listener = (event: string, ...args: unknown[]) => {
+    if (!INTERNAL.has(event)) this.events.push([event, args]);
+  };
+
+  constructor(socket: ClientSocket) {
+    this.socket = socket;
+    socket.onAny(this.#listener);
+  }
+
+  stop(): void {
+    this.socket.offAny(this.#listener);
+  }
+
+  /** Names of the events received before the barrier `id` (which it waits for), and forgets them. */
+  async until(id: string, ms = 3000): Promise<Array<[string, unknown[]]>> {
+    const seen = () => this.events.findIndex(([ev, args]) => ev === "barrier" && args[0] === id);
+    await within(
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (seen() >= 0) {
+            this.socket.offAny(check);
+            resolve();
+          }
+        };
+        this.socket.onAny(check);
+        check();
+      }),
+      `barrier ${id} on client ${this.socket.id}`,
+      ms,
+    );
+    const at = seen();
+    const before = this.events.slice(0, at);
+    this.events.splice(0, at + 1);
+    return before;
+  }
+
+  /** Event names only, for compact assertions. */
+  async names(id: string, ms = 3000): Promise<string[]> {
+    return (await this.until(id, ms)).map(([ev]) => ev);
+  }
+}
+
+export function record(clients: readonly ClientSocket[]): Recorder[] {
+  return clients.map((c) => new Recorder(c));
+}
+
+let barriers = 0;
+
+/**
+ * Emits a barrier on `nsp` from server `from` and returns, per recorder, the event names received before it.
+ * Whatever `from` emitted earlier on any channel arrives before its barrier.
+ */
+export async function barrier(
+  cluster: Cluster,
+  recorders: readonly Recorder[],
+  from = 0,
+  nsp = "/",
+): Promise<string[][]> {
+  const id = `b${++barriers}`;
+  const server = cluster.servers[from];
+  if (!server) throw new Error(`no server ${from}`);
+  server.io.of(nsp).emit("barrier", id);
+  return Promise.all(recorders.map((r) => r.names(id)));
+}
