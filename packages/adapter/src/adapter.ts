@@ -236,6 +236,11 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     return { ...this.#counters };
   }
 
+  /** Requests of this namespace waiting for answers (each has a deadline; at most 10,000 wait at once). */
+  get pendingRequests(): number {
+    return this.#requests.pendingCount;
+  }
+
   /** Receives `error` events of both Redis clients; see client-errors.ts. */
   clientError(err: Error, role: string): boolean {
     this.#counters.errors++;
