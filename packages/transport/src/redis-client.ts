@@ -177,14 +177,18 @@ function newBatch(): Batch {
  * MAX_IN_FLIGHT batches unanswered. Every caller gets its batch's promise. A lone message is a batch too, so
  * nothing can overtake a batch that is still in flight.
  */
-function batchedPublish(sendBatch: (messages: readonly Message[]) => Promise<unknown>): RedisSeam["publish"] {
+function batchedPublish(
+  sendBatch: (messages: readonly Message[], alone: boolean) => Promise<unknown>,
+): RedisSeam["publish"] {
   const queue: Batch[] = [];
   let inFlight = 0;
   let scheduled = false;
 
   const send = (batch: Batch) => {
+    // nothing before it can still be sent again after it, so a lone message may take the cheapest path
+    const alone = inFlight === 0 && batch.messages.length === 1;
     inFlight++;
-    attempt(() => sendBatch(batch.messages))
+    attempt(() => sendBatch(batch.messages, alone))
       .then(batch.resolve, batch.reject)
       .finally(() => {
         inFlight--;
@@ -277,10 +281,11 @@ const SCRIPT_DENIED_NOW = /^OOM/;
 function scriptedPublish(
   command: (args: Array<string | Buffer>) => Promise<unknown>,
   pipeline: (messages: readonly Message[]) => Promise<unknown>,
-): (messages: readonly Message[]) => Promise<unknown> {
+): (messages: readonly Message[], alone: boolean) => Promise<unknown> {
   let scripts = true;
-  return async (messages) => {
-    if (!scripts) return pipeline(messages);
+  return async (messages, alone) => {
+    // a script costs more than one PUBLISH (its text travels too): worth it from two messages on
+    if (!scripts || alone) return pipeline(messages);
     try {
       return await command(scriptArgs(messages));
     } catch (err) {
@@ -326,10 +331,6 @@ function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
     }
     return listener;
   };
-  // node-redis 4 mishandles several names in one UNSUBSCRIBE that carries a listener: one call per name,
-  // issued together so that the client pipelines them.
-  const each = (names: readonly string[], run: (name: string) => Promise<unknown>) =>
-    attempt(() => Promise.all(names.map((name) => run(name)))).then(noop);
   return {
     library: "node-redis",
     publish: batchedPublish(
@@ -352,13 +353,19 @@ function nodeRedisSeam(client: NodeRedisLike): RedisSeam {
       sink = next;
     },
     subscribe: (channels) => attempt(() => client.subscribe([...channels], onMessage, true)).then(noop),
-    unsubscribe: (channels) => each(channels, (channel) => client.unsubscribe([channel], onMessage, true)),
-    psubscribe: (patterns) => each(patterns, (pattern) => client.pSubscribe([pattern], patternListener(pattern), true)),
+    unsubscribe: (channels) => attempt(() => client.unsubscribe([...channels], onMessage, true)).then(noop),
+    // one listener per pattern (it names the pattern), so one call each; there is one pattern per namespace
+    psubscribe: (patterns) =>
+      attempt(() => Promise.all(patterns.map((p) => client.pSubscribe([p], patternListener(p), true)))).then(noop),
     punsubscribe: (patterns) =>
-      each(patterns, async (pattern) => {
-        await client.pUnsubscribe([pattern], patternListener(pattern), true);
-        patternListeners.delete(pattern);
-      }),
+      attempt(() =>
+        Promise.all(
+          patterns.map(async (pattern) => {
+            await client.pUnsubscribe([pattern], patternListener(pattern), true);
+            patternListeners.delete(pattern);
+          }),
+        ),
+      ).then(noop),
     ...events(client),
   };
 }

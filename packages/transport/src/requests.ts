@@ -78,6 +78,8 @@ export interface QuerySpec<T> {
   collector(expected: number): Collector<T>;
   /** Put in front of the timeout error's message. */
   timeoutLead?: string;
+  /** How many servers will answer, when the caller already knows; else the `responders` option is asked. */
+  responders?: Promise<number>;
 }
 
 interface Pending {
@@ -106,6 +108,8 @@ export interface RequestsOptions {
    * as soon as every server still alive has answered instead of waiting for its deadline. 0 disables it.
    */
   recountMs?: number;
+  /** Told about every message on the response channels, and whether it was malformed (the adapter counts). */
+  observe?: (malformed: boolean) => void;
 }
 
 /** The pending requests of one namespace and its subscription to the response channels. */
@@ -129,10 +133,11 @@ export class Requests {
   // Bound once so unsubscribe() can hand the same function back.
   readonly #onMessage = (channel: string, message: Buffer): void => {
     const response = decodeResponse(message, (id) => this.#pending.get(id)?.type, { parser: this.#opts.parser });
+    const malformed = response instanceof ProtocolError;
+    this.#opts.observe?.(malformed);
     if (response === null) return; // another requester's answer (shared response channel)
-    if (response instanceof ProtocolError) {
+    if (malformed) {
       debug("ignoring malformed response on %s: %s", channel, response.message);
-      this.onMalformed?.(response);
       return;
     }
     const pending = this.#pending.get(response.requestId);
@@ -144,9 +149,6 @@ export class Requests {
       pending?.fail(err instanceof Error ? err : new Error(String(err)));
     }
   };
-
-  /** Told about every malformed response (the adapter counts them). */
-  onMalformed: ((error: ProtocolError) => void) | undefined;
 
   /** Subscribes to the response channels once. Never to the request channel: that would count as a server. */
   ready(): Promise<void> {
@@ -179,7 +181,7 @@ export class Requests {
 
   async #send<T>(spec: QuerySpec<T>): Promise<T> {
     await this.ready();
-    const expected = await this.#opts.responders();
+    const expected = await (spec.responders ?? this.#opts.responders());
     if (this.#closed) throw new Error(`${spec.name}: ${this.#opts.owner} was closed`);
     const collector = spec.collector(expected);
     if (expected === 0) return collector.result(); // nobody to ask

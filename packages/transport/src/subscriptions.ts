@@ -132,11 +132,14 @@ export class Subscriptions {
     return this.#schedule();
   }
 
-  /** The promise of the next flush, which runs after the caller's synchronous code. */
+  /**
+   * The promise of the next flush. It runs after the current turn of the event loop, so that the rooms of every
+   * connection accepted in one turn (not only in one call) share a command.
+   */
   #schedule(): Promise<void> {
     if (!this.#flush) {
       this.#flush = quiet(
-        Promise.resolve().then(() => {
+        new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
           this.#flush = undefined;
           return this.#send();
         }),
