@@ -201,11 +201,11 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       responders: async () => Math.max(0, (await this.#countServers()) - 1),
       owner: "the adapter",
       recountMs: RECOUNT_MS,
+      observe: (malformed) => {
+        this.#counters.messagesIn++;
+        if (malformed) this.#counters.dropped++;
+      },
     });
-    this.#requests.onMalformed = () => {
-      this.#counters.messagesIn++;
-      this.#counters.dropped++;
-    };
     if (this.#multiplex) {
       this.on("create-room", (room: Room) =>
         this.#track(this.#subs.subscribe([this.#channels.room(room)], this.#onBroadcast)),
@@ -277,6 +277,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       // Socket.IO asks serverCount() right after this call and waits for that many client counts: give it the
       // count the request was sent with, so that both agree even while servers come and go.
       const servers = this.#countServers();
+      servers.catch(noop); // reported by serverCount() or the request
       this.#ackServerCount = servers;
       queueMicrotask(() => {
         if (this.#ackServerCount === servers) this.#ackServerCount = undefined;
@@ -284,6 +285,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       this.#query({
         name: "broadcastWithAck",
         type: RequestType.BROADCAST,
+        responders: servers.then((n) => Math.max(0, n - 1)),
         timeoutMs: opts.flags?.timeout ?? this.requestsTimeout,
         build: (requestId) => ({ type: RequestType.BROADCAST, requestId, ...request }),
         collector: (expected) => {
@@ -313,10 +315,18 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
 
+  /**
+   * Servers serving this namespace: the subscribers of its request channel. When Redis cannot be asked, only
+   * this one: Socket.IO calls it without handling a rejection, and without Redis only local clients are reached.
+   */
   override serverCount(): Promise<number> {
-    return this.#ackServerCount ?? this.#countServers();
+    return (this.#ackServerCount ?? this.#countServers()).catch((err: unknown) => {
+      this.#failed("counting servers")(err);
+      return 1;
+    });
   }
 
+  /** PUBSUB NUMSUB of the request channel; rejects when Redis cannot answer (queries then fail). */
   async #countServers(): Promise<number> {
     await this.#ready.catch(noop); // counted before our own SUBSCRIBE landed, this server would be missing
     return this.#pub.numsub(this.#channels.request);

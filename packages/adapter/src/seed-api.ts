@@ -138,7 +138,11 @@ export function seedApi(ctx: SeedContext) {
           type === RequestType.REMOTE_DISCONNECT
             ? { type, uid: ctx.uid(), requestId, sid: id, close: args.close === true }
             : { type, uid: ctx.uid(), requestId, sid: id, room: args.room as Room },
-        collector: () => eachServer(1, noop, noop),
+        // done at the owner's answer; if the owner dies first, the request times out
+        collector: () => {
+          let answered = 0;
+          return { add: () => ++answered > 0, result: noop, answered: () => answered };
+        },
       });
     },
 
