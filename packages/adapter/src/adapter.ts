@@ -27,6 +27,7 @@ import {
   eachServer,
   noop,
   type QuerySpec,
+  RecentRooms,
   type RedisSeam,
   Requests,
   type Subscriptions,
@@ -103,6 +104,8 @@ const DEFAULT_REQUESTS_TIMEOUT = 1000;
 const MAX_PENDING_REQUESTS = 10_000;
 /** While requests wait, servers are counted this often, so that a dead server costs ~this, not the timeout. */
 const RECOUNT_MS = 100;
+/** How long a socketsJoin room keeps its broadcasts on the broadcast channel: far above a server's reaction time. */
+const JOIN_SETTLE_MS = 2000;
 const UID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** 6 random alphanumerics, like the official adapter's uids (the emitter's "emitter" has 7). */
@@ -173,6 +176,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   readonly #multiplex: boolean;
   readonly #ready: Promise<void>;
   readonly #unwatch: Array<() => void>;
+  readonly #recentJoins = new RecentRooms(JOIN_SETTLE_MS);
   /** The server count of the last acknowledged broadcast, handed to Socket.IO's own count (see broadcastWithAck). */
   #ackServerCount: Promise<number> | undefined;
   #closed = false;
@@ -256,10 +260,13 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
       const wire = wireOptions(opts);
-      this.#publish(
-        this.#channels.forBroadcast(wire.rooms),
-        encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }),
-      );
+      const [single] = wire.rooms;
+      // after socketsJoin(single), servers that had no member of it may not be listening on its channel yet
+      const channel =
+        wire.rooms.length === 1 && single !== undefined && this.#recentJoins.has(single)
+          ? this.#channels.broadcast
+          : this.#channels.forBroadcast(wire.rooms);
+      this.#publish(channel, encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }));
     }
     super.broadcast(packet, opts);
   }
@@ -332,8 +339,27 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     return this.#pub.numsub(this.#channels.request);
   }
 
+  /**
+   * Adds a socket to rooms. With room channels, the returned promise (what `await socket.join(room)` waits for)
+   * resolves once Redis confirmed the subscription to every new room's channel, or after `requestsTimeout` if
+   * Redis does not answer: a broadcast sent after that reaches the socket.
+   */
+  override addAll(id: SocketId, rooms: Set<LocalRoom>): Promise<void> | void {
+    super.addAll(id, rooms);
+    if (!this.#multiplex) return;
+    const subscribed = this.#subs.whenSubscribed([...rooms].map((room) => this.#channels.room(room)));
+    if (!subscribed) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.requestsTimeout);
+      timer.unref();
+    });
+    return Promise.race([subscribed, deadline]).finally(() => clearTimeout(timer));
+  }
+
   override addSockets(opts: BroadcastOptions, rooms: LocalRoom[]): void {
     if (!opts.flags?.local) {
+      this.#recentJoins.add(rooms);
       this.#publishRequest({ type: RequestType.REMOTE_JOIN, uid: this.uid, opts: selector(opts), rooms });
     }
     super.addSockets(opts, rooms);
@@ -552,7 +578,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   readonly #seed = seedApi({
     local: (id) => this.nsp.sockets.get(id) as LocalSocket | undefined,
     localRooms: (id) => this.sids.get(id),
-    localSockets: (rooms) => super.sockets(rooms),
+    sockets: (rooms) => this.sockets(rooms),
     hook: (data) => new Promise((resolve) => this.#callHook(data, resolve)),
     query: (spec) => this.#query(spec),
     uid: () => this.uid,

@@ -2,21 +2,27 @@
 // top of requests that @socket.io/redis-adapter 8.3 also answers, so that it works in mixed clusters too.
 // customRequest is the one extension (type 100): official servers do not answer it.
 import { type FetchedSocket, RequestType, type Room } from "@sio-redis/protocol";
-import { type Collector, eachServer, noop, type QuerySpec } from "@sio-redis/transport";
+import { type Collector, eachServer, noop, type QuerySpec, QueryTimeoutError } from "@sio-redis/transport";
 import type { SocketId } from "socket.io-adapter";
 
 /** A Node-style callback: `(err)` on failure, `(null, result)` on success. */
 export type NodeCallback<T> = (err: Error | null, result?: T) => void;
 
 /**
- * With `cb`, calls it once `promise` settles and returns nothing; without, returns the promise. An exception
+ * With `cb`, calls it once `promise` settles and returns nothing; without, returns the promise. A timed-out
+ * query calls back with the error and what arrived (`cb(err, partial)`, as socket.io-redis did). An exception
  * thrown by `cb` is not turned into a rejection (it propagates like any callback error).
  */
 export function callbackOrPromise<T>(promise: Promise<T>, cb: NodeCallback<T> | undefined): Promise<T> | undefined {
   if (!cb) return promise;
   promise.then(
     (result) => queueMicrotask(() => cb(null, result)),
-    (err: unknown) => queueMicrotask(() => cb(err instanceof Error ? err : new Error(String(err)))),
+    (err: unknown) =>
+      queueMicrotask(() => {
+        if (err instanceof QueryTimeoutError)
+          cb(err, (err.partial instanceof Set ? [...err.partial] : err.partial) as T);
+        else cb(err instanceof Error ? err : new Error(String(err)));
+      }),
   );
   return undefined;
 }
@@ -31,7 +37,8 @@ interface LocalSocket {
 export interface SeedContext {
   local(id: SocketId): LocalSocket | undefined;
   localRooms(id: SocketId): Set<Room> | undefined;
-  localSockets(rooms: Set<string>): Promise<Set<SocketId>>;
+  /** Socket ids in any of `rooms` on every server. */
+  sockets(rooms: Set<string>): Promise<Set<SocketId>>;
   hook(data: unknown): Promise<unknown>;
   query<T>(spec: QuerySpec<T>): Promise<T>;
   uid(): string;
@@ -91,26 +98,7 @@ export function seedApi(ctx: SeedContext) {
 
   return {
     async clients(rooms: Room[]): Promise<SocketId[]> {
-      const set = new Set(rooms.map(String));
-      const ids = await ctx.localSockets(set);
-      const remote = await ctx.query({
-        name: "clients",
-        type: RequestType.SOCKETS,
-        timeoutMs: ctx.timeoutMs(),
-        build: (requestId) => ({ type: RequestType.SOCKETS, uid: ctx.uid(), requestId, rooms: [...set] }),
-        collector: (expected) => {
-          const found: string[] = [];
-          return eachServer(
-            expected,
-            (r) => {
-              if (r.type === RequestType.SOCKETS) for (const id of r.sockets) found.push(id);
-            },
-            () => found,
-          );
-        },
-      });
-      for (const id of remote) ids.add(id);
-      return [...ids];
+      return [...(await ctx.sockets(new Set(rooms.map(String))))];
     },
 
     async clientRooms(id: SocketId): Promise<Room[]> {

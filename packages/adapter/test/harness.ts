@@ -3,9 +3,11 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createAdapter } from "@sio-redis/adapter";
+import { createAdapter as createOfficial } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
-import { createClient } from "redis";
-import { createClient as createClient4 } from "redis4";
+import { createClient, type RedisClientType } from "redis";
+import { createClient as createClient4, type RedisClientType as RedisClientType4 } from "redis4";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 
@@ -20,7 +22,7 @@ export function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise
 
 /** The arguments of the next `event` on `target`, within `ms`. */
 export function next(
-  target: { once(event: string, listener: (...args: never[]) => void): unknown },
+  target: { once(event: string, listener: (...args: unknown[]) => void): unknown },
   event: string,
   ms = 3000,
 ): Promise<unknown[]> {
@@ -70,7 +72,7 @@ export type Library = "node-redis" | "node-redis-4" | "ioredis";
 
 export const LIBRARIES: readonly Library[] = ["node-redis", "node-redis-4", "ioredis"];
 
-export type RedisClient = ReturnType<typeof createClient> | ReturnType<typeof createClient4> | Redis;
+export type RedisClient = RedisClientType | RedisClientType4 | Redis;
 
 /** A connected pub/sub pair, both named (CLIENT SETNAME) so CLIENT LIST tells them apart. */
 export interface RedisPair {
@@ -85,20 +87,34 @@ function connectNamed(library: Library, url: string, name: string): { client: Re
     client.on("error", () => {});
     return { client, ready: client.connect() };
   }
-  const client = library === "node-redis-4" ? createClient4({ url, name }) : createClient({ url, name });
+  // (node-redis 6 builds a new client class for a `name` option, ~30 ms: name the connection by hand instead)
+  const client: RedisClientType | RedisClientType4 =
+    library === "node-redis-4" ? (createClient4({ url }) as RedisClientType4) : createClient({ url });
   client.on("error", () => {});
-  return { client, ready: client.connect() };
+  const ready = (async () => {
+    await client.connect();
+    await client.sendCommand(["CLIENT", "SETNAME", name]);
+  })();
+  return { client, ready };
 }
 
+/**
+ * Closes a client gracefully (pending commands, like an adapter's last UNSUBSCRIBE, still get their reply, so
+ * nothing rejects behind the test's back), and forcibly if that does not finish within a second.
+ */
 async function closeClient(client: RedisClient): Promise<void> {
-  if (client instanceof Redis) {
-    client.disconnect();
-    return;
-  }
-  if ("close" in client && typeof client.close === "function") {
-    await client.close();
-  } else {
-    await client.disconnect();
+  const graceful =
+    client instanceof Redis
+      ? client.quit()
+      : "close" in client
+        ? client.close()
+        : (client as { quit(): Promise<unknown> }).quit();
+  try {
+    await within(Promise.resolve(graceful), "redis client to quit", 1000);
+  } catch {
+    if (client instanceof Redis) client.disconnect();
+    else if ("destroy" in client) client.destroy();
+    else await (client as { disconnect(): Promise<void> }).disconnect().catch(() => {});
   }
 }
 
@@ -183,6 +199,23 @@ export interface AdapterKind {
   readonly create: AdapterFactory;
 }
 
+/** @sio-redis/adapter, with room channels (`withChannelMultiplexing`, the default) or one pattern. */
+export function oursKind(withChannelMultiplexing: boolean): AdapterKind {
+  return {
+    label: withChannelMultiplexing ? "ours" : "ours (pattern)",
+    ours: true,
+    create: (pub, sub, { key, requestsTimeout }) =>
+      createAdapter(pub, sub, { key, requestsTimeout, withChannelMultiplexing }),
+  };
+}
+
+/** @socket.io/redis-adapter 8.3. */
+export const OFFICIAL: AdapterKind = {
+  label: "official",
+  ours: false,
+  create: (pub, sub, { key, requestsTimeout }) => createOfficial(pub, sub, { key, requestsTimeout }),
+};
+
 export interface ClusterServer {
   readonly index: number;
   readonly kind: AdapterKind;
@@ -190,6 +223,8 @@ export interface ClusterServer {
   readonly httpServer: http.Server;
   readonly port: number;
   readonly redis: RedisPair;
+  /** The parent namespace of `dynamic` (`io.of(regex)` makes a new, empty one on every call). */
+  readonly parent: ReturnType<Server["of"]> | undefined;
   /** Name of this server's sub connection in CLIENT LIST. */
   readonly subName: string;
 }
@@ -200,6 +235,8 @@ export interface ConnectOptions {
   rooms?: string[];
   /** Becomes `socket.data` on the server. */
   data?: unknown;
+  /** Wait until broadcasts to `rooms` from every server reach the client (see {@link Cluster.settle}). Default true. */
+  settle?: boolean;
 }
 
 export interface Cluster {
@@ -217,8 +254,18 @@ export interface Cluster {
   connect(index: number, opts?: ConnectOptions): Promise<ClientSocket>;
   /** The server-side socket of `client` and the index of its server. */
   serverSocket(client: ClientSocket, nsp?: string): { socket: ServerSocket; index: number };
-  /** Waits until a broadcast from each server on `nsp` reaches every given client (default: all on "/"). */
-  ready(nsp?: string, clients?: readonly ClientSocket[]): Promise<void>;
+  /**
+   * Waits until a broadcast from each server on `nsp` (to `room` if given) reaches every given client (default:
+   * all on "/"), re-sending every 30 ms, for 3 s at most. Subscriptions to Redis complete asynchronously.
+   */
+  ready(nsp?: string, clients?: readonly ClientSocket[], room?: string): Promise<void>;
+  /**
+   * Joins `client` to `rooms` on its server (awaiting what `socket.join()` returns), then waits until broadcasts
+   * to each room from every server reach it. Tests of the join itself use `serverSocket(...).socket.join`.
+   */
+  join(client: ClientSocket, rooms: string | readonly string[], nsp?: string): Promise<void>;
+  /** Waits until broadcasts to each of `rooms` from every server reach `client`. */
+  settle(client: ClientSocket, rooms: string | readonly string[], nsp?: string): Promise<void>;
   /** Closes clients, servers, Redis connections; never throws, safe to call twice. */
   close(): Promise<void>;
 }
@@ -226,8 +273,8 @@ export interface Cluster {
 export interface ClusterOptions {
   redisUrl: string;
   library: Library;
-  /** One per server. */
-  adapters: readonly AdapterKind[];
+  /** One per server: a named kind, or just a factory (then labelled "custom", not ours). */
+  adapters: ReadonlyArray<AdapterKind | AdapterFactory>;
   clientsPerServer?: number;
   /** Namespaces created at start on every server (default "/"). */
   namespaces?: readonly string[];
@@ -279,7 +326,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       servers
         .filter((server) => server.httpServer.listening)
         .map((server) =>
-          within(new Promise<void>((resolve) => server.io.close(() => resolve())), `io.close() of server ${server.index}`),
+          within(
+            new Promise<void>((resolve) => server.io.close(() => resolve())),
+            `io.close() of server ${server.index}`,
+          ),
         ),
     );
     await Promise.allSettled(pairs.map((pair) => pair.close()));
@@ -304,6 +354,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       `client of server ${index} on ${opts.nsp ?? "/"} to be ready`,
     );
     if (error) throw new Error(`server ${index} could not join ${opts.rooms?.join(",")}: ${error}`);
+    if (opts.rooms && opts.settle !== false) await settle(socket, opts.rooms, opts.nsp);
     return socket;
   };
 
@@ -316,7 +367,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   let probes = 0;
-  const ready = async (nsp = "/", targets?: readonly ClientSocket[]) => {
+  const ready = async (nsp = "/", targets?: readonly ClientSocket[], room?: string) => {
     const waiting = targets ?? clients.flat();
     const token = `${++probes}`;
     const seen = new Map<ClientSocket, Set<number>>(waiting.map((c) => [c, new Set()]));
@@ -327,54 +378,78 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       c.on("__probe", listener);
       return () => c.off("__probe", listener);
     });
-    const done = () => [...seen.values()].every((s) => s.size === servers.length);
+    // only servers where the namespace exists can broadcast on it (dynamic ones appear with their first client)
+    const senders = () => servers.filter((server) => server.io._nsps.has(nsp));
+    const done = () => [...seen.values()].every((s) => senders().every((server) => s.has(server.index)));
+    const what = room === undefined ? nsp : `room ${room} of ${nsp}`;
     try {
       // Subscriptions complete asynchronously; re-probe until every server's broadcast reaches every client.
       const deadline = Date.now() + 3000;
       while (!done()) {
         if (Date.now() > deadline) {
-          const missing = [...seen].filter(([, s]) => s.size < servers.length).map(([c, s]) => `${c.id}:${[...s]}`);
-          throw new Error(`cluster ${key} not ready on ${nsp}: clients heard only from servers ${missing.join(" ")}`);
+          const missing = [...seen].map(([c, s]) => `${c.id} heard from [${[...s]}]`);
+          throw new Error(`cluster ${key} not ready on ${what}: ${missing.join(", ")}`);
         }
-        for (const server of servers) {
+        for (const server of senders()) {
           const namespace = server.io._nsps.get(nsp);
-          namespace?.emit("__probe", server.index, token);
+          if (room === undefined) namespace?.emit("__probe", server.index, token);
+          else namespace?.to(room).emit("__probe", server.index, token);
         }
-        await until(done, "probe", 100).catch(() => {});
+        await until(done, "probe", 30).catch(() => {});
       }
     } finally {
       for (const off of listeners) off();
     }
   };
 
+  const joinAndSettle = async (client: ClientSocket, rooms: string | readonly string[], nsp = "/") => {
+    await serverSocket(client, nsp).socket.join(typeof rooms === "string" ? rooms : [...rooms]);
+    await settle(client, rooms, nsp);
+  };
+
+  const settle = async (client: ClientSocket, rooms: string | readonly string[], nsp = "/") => {
+    for (const room of typeof rooms === "string" ? [rooms] : rooms) await ready(nsp, [client], room);
+  };
+
   try {
-    admin = await connectAdmin(redisUrl);
-    for (const [index, kind] of options.adapters.entries()) {
-      const name = `${key}:s${index}`;
-      const pair = await redisPair(library, redisUrl, name);
-      pairs.push(pair);
+    // Redis connections take a few ms each: open them all at once
+    const opening = await Promise.allSettled([
+      connectAdmin(redisUrl),
+      ...options.adapters.map((_, index) => redisPair(library, redisUrl, `${key}:s${index}`)),
+    ]);
+    const [first, ...rest] = opening;
+    if (first?.status === "fulfilled") admin = first.value;
+    for (const r of rest) if (r.status === "fulfilled") pairs.push(r.value);
+    const failed = opening.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    for (const [index, given] of options.adapters.entries()) {
+      const kind = typeof given === "function" ? { label: "custom", ours: false, create: given } : given;
+      const pair = pairs[index] as RedisPair;
       const httpServer = http.createServer();
       const io = new Server(httpServer, {
         ...options.serverOptions,
         adapter: kind.create(pair.pub, pair.sub, { key, index, requestsTimeout: options.requestsTimeout ?? 1000 }),
       });
       for (const nsp of namespaces) io.of(nsp).on("connection", onConnection);
-      if (options.dynamic) io.of(options.dynamic).on("connection", onConnection);
+      const parent = options.dynamic ? io.of(options.dynamic).on("connection", onConnection) : undefined;
       httpServer.listen(0, "127.0.0.1");
       await once(httpServer, "listening");
       const port = (httpServer.address() as AddressInfo).port;
-      servers.push({ index, kind, io, httpServer, port, redis: pair, subName: `${name}:sub` });
+      servers.push({ index, kind, io, httpServer, port, redis: pair, parent, subName: `${key}:s${index}:sub` });
     }
-    const a = admin;
+    const inspect = admin as Admin;
     for (const nsp of namespaces) {
       const channel = `${key}-request#${nsp}#`;
-      await until(async () => (await a.numsub(channel)) >= servers.length, `${servers.length} subscribers of ${channel}`);
+      const count = servers.length;
+      await until(async () => (await inspect.numsub(channel)) >= count, `${count} subscribers of ${channel}`);
     }
     for (const server of servers) {
-      const list: ClientSocket[] = [];
-      for (let i = 0; i < (options.clientsPerServer ?? 2); i++) {
-        list.push(await connectClient(server.index, { data: { server: server.index, client: i } }));
-      }
+      const perServer = options.clientsPerServer ?? 2;
+      const list = await Promise.all(
+        Array.from({ length: perServer }, (_, i) =>
+          connectClient(server.index, { data: { server: server.index, client: i } }),
+        ),
+      );
       clients.push(list);
     }
     // they are the initial clients, not extras
@@ -392,10 +467,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     servers,
     clients,
     all: clients.flat(),
-    admin,
+    admin: admin as Admin,
     connect: connectClient,
     serverSocket,
     ready,
+    join: joinAndSettle,
+    settle,
     close,
   };
 }
@@ -421,54 +498,32 @@ export class Recorder {
     this.socket.offAny(this.#listener);
   }
 
-  /** Names of the events received before the barrier `id` (which it waits for), and forgets them. */
+  /** The events (name and arguments) received before the barrier `id`, which it waits for; forgets them. */
   async until(id: string, ms = 3000): Promise<Array<[string, unknown[]]>> {
     const seen = () => this.events.findIndex(([ev, args]) => ev === "barrier" && args[0] === id);
-    await within(
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (seen() >= 0) {
-            this.socket.offAny(check);
-            resolve();
-          }
-        };
-        this.socket.onAny(check);
-        check();
-      }),
-      `barrier ${id} on client ${this.socket.id}`,
-      ms,
-    );
+    let check: (() => void) | undefined;
+    try {
+      await within(
+        new Promise<void>((resolve) => {
+          check = () => {
+            if (seen() >= 0) resolve();
+          };
+          this.socket.onAny(check);
+          check();
+        }),
+        `barrier ${id} on client ${this.socket.id}`,
+        ms,
+      );
+    } finally {
+      if (check) this.socket.offAny(check);
+    }
     const at = seen();
     const before = this.events.slice(0, at);
     this.events.splice(0, at + 1);
     return before;
   }
-
-  /** Event names only, for compact assertions. */
-  async names(id: string, ms = 3000): Promise<string[]> {
-    return (await this.until(id, ms)).map(([ev]) => ev);
-  }
 }
 
 export function record(clients: readonly ClientSocket[]): Recorder[] {
   return clients.map((c) => new Recorder(c));
-}
-
-let barriers = 0;
-
-/**
- * Emits a barrier on `nsp` from server `from` and returns, per recorder, the event names received before it.
- * Whatever `from` emitted earlier on any channel arrives before its barrier.
- */
-export async function barrier(
-  cluster: Cluster,
-  recorders: readonly Recorder[],
-  from = 0,
-  nsp = "/",
-): Promise<string[][]> {
-  const id = `b${++barriers}`;
-  const server = cluster.servers[from];
-  if (!server) throw new Error(`no server ${from}`);
-  server.io.of(nsp).emit("barrier", id);
-  return Promise.all(recorders.map((r) => r.names(id)));
 }

@@ -16,6 +16,7 @@ import {
   eachServer,
   QueryTimeoutError,
   quiet,
+  RecentRooms,
   type RedisClient,
   type RedisSeam,
   Requests,
@@ -77,7 +78,20 @@ interface Core {
   readonly requestsTimeout: number;
   readonly maxPending: number;
   readonly queries: Map<string, Requests>;
+  readonly recentJoins: Map<string, RecentRooms>;
   readonly options: EmitterOptions;
+}
+
+/** How long a socketsJoin room keeps its broadcasts on the broadcast channel: far above a server's reaction time. */
+const JOIN_SETTLE_MS = 2000;
+
+function recentJoinsOf(core: Core, nsp: string): RecentRooms {
+  let recent = core.recentJoins.get(nsp);
+  if (!recent) {
+    recent = new RecentRooms(JOIN_SETTLE_MS);
+    core.recentJoins.set(nsp, recent);
+  }
+  return recent;
 }
 
 function toParser(parser: EmitterParser | undefined): Parser | undefined {
@@ -150,6 +164,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         requestsTimeout: checkTimeout(options.requestsTimeout ?? 5000, "requestsTimeout"),
         maxPending: positive(options.maxPendingRequests, 1000, "maxPendingRequests"),
         queries: new Map(),
+        recentJoins: new Map(),
         options,
       };
     }
@@ -163,6 +178,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
       parser: core.parser,
       uid: core.uid,
       requestsTimeout: core.requestsTimeout,
+      recentJoins: recentJoinsOf(core, nspName),
       queries(what) {
         const sub = core.sub;
         if (!sub) {

@@ -20,6 +20,7 @@ import {
   noop,
   QueryTimeoutError,
   quiet,
+  type RecentRooms,
   type RedisSeam,
   type Requests,
 } from "@sio-redis/transport";
@@ -108,6 +109,8 @@ export interface NamespaceContext {
   /** This emitter's uid for requests that are answered (never used for broadcasts, which carry "emitter"). */
   readonly uid: string;
   readonly requestsTimeout: number;
+  /** Rooms this emitter just made sockets join: their broadcasts take the broadcast channel for a while. */
+  readonly recentJoins: RecentRooms;
   /** The request machinery; throws when the emitter has no subscriber connection. */
   queries(what: string): Requests;
 }
@@ -281,12 +284,15 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
       );
       return quiet(acks.then(noop));
     }
-    const { channel, encode } = this.#broadcast();
-    return this.#ctx.pub.publish(channel, encode([ev, ...args]));
+    const { channel, encode, single } = this.#broadcast();
+    const ctx = this.#ctx;
+    // after socketsJoin(single), servers that had no member of it may not be listening on its channel yet
+    const where = single !== undefined && ctx.recentJoins.has(single) ? ctx.channels.broadcast : channel;
+    return ctx.pub.publish(where, encode([ev, ...args]));
   }
 
   // Operators are immutable, so the channel and the bytes of all but the event are worked out once per operator.
-  #prepared: { channel: string; encode: (event: unknown[]) => Payload } | undefined;
+  #prepared: { channel: string; single: Room | undefined; encode: (event: unknown[]) => Payload } | undefined;
 
   #broadcast() {
     if (!this.#prepared) {
@@ -295,6 +301,7 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
       const opts = { rooms, except: listOf(this.#except), flags: this.#flags };
       this.#prepared = {
         channel: ctx.channels.forBroadcast(rooms),
+        single: rooms.length === 1 ? rooms[0] : undefined,
         encode: broadcastEncoder({ uid: EMITTER_UID, nsp: ctx.nsp, opts }, { style: "emitter", parser: ctx.parser }),
       };
     }
@@ -364,6 +371,7 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
    * ```
    */
   socketsJoin(rooms: Room | readonly Room[]): Promise<void> {
+    this.#ctx.recentJoins.add(toList(rooms));
     return this.#request(RequestType.REMOTE_JOIN, rooms);
   }
 

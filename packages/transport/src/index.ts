@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 export { attempt, noop, quiet } from "./promises.js";
+export { RecentRooms } from "./recent-rooms.js";
 export {
   isIoRedis,
   isNodeRedis,

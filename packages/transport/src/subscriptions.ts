@@ -20,6 +20,8 @@ class Registry {
   readonly handlers = new Map<string, Set<MessageHandler>>();
   /** Names whose Redis state must change at the next flush: true = subscribe, false = unsubscribe. */
   readonly changes = new Map<string, boolean>();
+  /** SUBSCRIBEs sent and not yet answered, by name. */
+  readonly inFlight = new Map<string, Promise<void>>();
 
   add(name: string, handler: MessageHandler): void {
     let set = this.handlers.get(name);
@@ -36,6 +38,10 @@ class Registry {
     if (!set?.delete(handler) || set.size > 0) return;
     this.handlers.delete(name);
     this.changes.set(name, false);
+  }
+
+  settle(names: readonly string[], command: Promise<void>): void {
+    for (const name of names) if (this.inFlight.get(name) === command) this.inFlight.delete(name);
   }
 
   /** Marks names whose SUBSCRIBE failed, so that the next flush asks again. */
@@ -105,6 +111,20 @@ export class Subscriptions {
     return this.#channels.handlers.has(channel);
   }
 
+  /**
+   * Resolves once Redis has confirmed the SUBSCRIBE of each of `channels` that is queued or on its way;
+   * `undefined` when there is none. Never rejects: a failed SUBSCRIBE is retried later.
+   */
+  whenSubscribed(channels: Iterable<string>): Promise<void> | undefined {
+    const waits: Array<Promise<void>> = [];
+    for (const name of channels) {
+      if (this.#channels.changes.get(name) === true) waits.push(this.#schedule());
+      const sent = this.#channels.inFlight.get(name);
+      if (sent) waits.push(sent);
+    }
+    return waits.length === 0 ? undefined : Promise.allSettled(waits).then(() => undefined);
+  }
+
   /** Adds `handler` to each channel; resolves once Redis confirmed the batch this went into. */
   subscribe(channels: Iterable<string>, handler: MessageHandler): Promise<void> {
     return this.#change(this.#channels, channels, handler, true);
@@ -164,8 +184,17 @@ export class Subscriptions {
             : on
               ? seam.psubscribe(chunk)
               : seam.punsubscribe(chunk);
-        // a refused or lost SUBSCRIBE is asked again at the next change or reconnection
-        if (on) command.catch(() => registry.retry(chunk));
+        if (on) {
+          for (const name of chunk) registry.inFlight.set(name, command);
+          command.then(
+            () => registry.settle(chunk, command),
+            () => {
+              registry.settle(chunk, command);
+              // a refused or lost SUBSCRIBE is asked again at the next change or reconnection
+              registry.retry(chunk);
+            },
+          );
+        }
         commands.push(command);
       }
     };

@@ -1,0 +1,42 @@
+// Rooms that this process just made sockets join elsewhere (socketsJoin). A server that had no member of such a
+// room subscribes to its channel only once it has processed the join, so a broadcast published on the room
+// channel right after would miss it. For a while, broadcasts to those rooms go on the namespace's broadcast
+// channel instead, which every server receives and filters by room: same result, and in order after the join.
+import type { Room } from "@sio-redis/protocol";
+
+/**
+ * Remembers rooms for `windowMs`.
+ *
+ * @example
+ * ```ts
+ * const recent = new RecentRooms(1000);
+ * recent.add(["room1"]);
+ * const channel = recent.has("room1") ? channels.broadcast : channels.room("room1");
+ * ```
+ */
+export class RecentRooms {
+  readonly #windowMs: number;
+  readonly #until = new Map<string, number>();
+
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs;
+  }
+
+  add(rooms: Iterable<Room>): void {
+    const until = Date.now() + this.#windowMs;
+    for (const room of rooms) {
+      // re-inserted, so that the map stays ordered by expiry and pruning stops at the first live entry
+      this.#until.delete(String(room));
+      this.#until.set(String(room), until);
+    }
+  }
+
+  has(room: Room): boolean {
+    const now = Date.now();
+    for (const [name, until] of this.#until) {
+      if (until > now) break;
+      this.#until.delete(name);
+    }
+    return this.#until.has(String(room));
+  }
+}
