@@ -27,17 +27,19 @@ import {
   eachServer,
   noop,
   type QuerySpec,
+  QueryTimeoutError,
   RecentRooms,
   type RedisSeam,
   Requests,
   type Subscriptions,
   subscriptionsOf,
+  withDeadline,
   wrapRedisClient,
 } from "@sio-redis/transport";
 import createDebug from "debug";
 import { Adapter, type BroadcastOptions, type Room as LocalRoom, type SocketId } from "socket.io-adapter";
 import { type ErrorSink, watchErrors } from "./client-errors.js";
-import { callbackOrPromise, type NodeCallback, seedApi } from "./seed-api.js";
+import { callbackOrPromise, type LocalSocket, type NodeCallback, seedApi } from "./seed-api.js";
 
 const debug = createDebug("sio-redis:adapter");
 
@@ -85,11 +87,6 @@ interface Namespace {
   readonly sockets: Map<SocketId, LocalSocket>;
   _onServerSideEmit(args: unknown[]): void;
 }
-interface LocalSocket {
-  join(room: Room): unknown;
-  leave(room: Room): unknown;
-  disconnect(close?: boolean): unknown;
-}
 
 /** What socket.io-adapter's `fetchSockets` gives for a local socket. */
 interface LocalSocketDetails {
@@ -104,8 +101,6 @@ const DEFAULT_REQUESTS_TIMEOUT = 1000;
 const MAX_PENDING_REQUESTS = 10_000;
 /** While requests wait, servers are counted this often, so that a dead server costs ~this, not the timeout. */
 const RECOUNT_MS = 100;
-/** How long a socketsJoin room keeps its broadcasts on the broadcast channel: far above a server's reaction time. */
-const JOIN_SETTLE_MS = 2000;
 const UID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** 6 random alphanumerics, like the official adapter's uids (the emitter's "emitter" has 7). */
@@ -128,11 +123,14 @@ function wireOptions(opts: BroadcastOptions): WireOptions {
   return { ...selector(opts), flags: (opts.flags ?? {}) as BroadcastFlags };
 }
 
-/** The options socket.io-adapter wants, from what came over the wire. */
+/**
+ * The options socket.io-adapter wants, from what came over the wire. Rooms stay as they came: a server that
+ * joined the number 1 holds the room 1, not "1".
+ */
 function localOptions(opts: { rooms: Room[]; except: Room[]; flags?: BroadcastFlags }): BroadcastOptions {
   const options: BroadcastOptions = {
-    rooms: new Set(opts.rooms.map(String)),
-    except: new Set(opts.except.map(String)),
+    rooms: new Set(opts.rooms as LocalRoom[]),
+    except: new Set(opts.except as LocalRoom[]),
   };
   if (opts.flags) options.flags = opts.flags;
   return options;
@@ -176,7 +174,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   readonly #multiplex: boolean;
   readonly #ready: Promise<void>;
   readonly #unwatch: Array<() => void>;
-  readonly #recentJoins = new RecentRooms(JOIN_SETTLE_MS);
+  readonly #recentJoins = new RecentRooms();
   /** The server count of the last acknowledged broadcast, handed to Socket.IO's own count (see broadcastWithAck). */
   #ackServerCount: Promise<number> | undefined;
   #closed = false;
@@ -205,18 +203,15 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       responders: async () => Math.max(0, (await this.#countServers()) - 1),
       owner: "the adapter",
       recountMs: RECOUNT_MS,
+      publish: (channel, payload) => this.#publish(channel, payload),
       observe: (malformed) => {
         this.#counters.messagesIn++;
         if (malformed) this.#counters.dropped++;
       },
     });
     if (this.#multiplex) {
-      this.on("create-room", (room: Room) =>
-        this.#track(this.#subs.subscribe([this.#channels.room(room)], this.#onBroadcast)),
-      );
-      this.on("delete-room", (room: Room) =>
-        this.#track(this.#subs.unsubscribe([this.#channels.room(room)], this.#onBroadcast)),
-      );
+      this.on("create-room", this.#onCreateRoom);
+      this.on("delete-room", this.#onDeleteRoom);
     }
     this.#ready = this.#track(
       Promise.all([
@@ -317,7 +312,10 @@ export class RedisAdapter extends Adapter implements ErrorSink {
             },
           } satisfies Collector<unknown[]>;
         },
-      }).catch(noop); // on timeout Socket.IO reports the missing acks itself
+      }).catch((err: unknown) => {
+        // on timeout Socket.IO reports the missing acks itself
+        if (!(err instanceof QueryTimeoutError)) this.#failed("broadcastWithAck")(err);
+      });
     }
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
@@ -348,13 +346,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     super.addAll(id, rooms);
     if (!this.#multiplex) return;
     const subscribed = this.#subs.whenSubscribed([...rooms].map((room) => this.#channels.room(room)));
-    if (!subscribed) return;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.requestsTimeout);
-      timer.unref();
-    });
-    return Promise.race([subscribed, deadline]).finally(() => clearTimeout(timer));
+    return subscribed && withDeadline(subscribed, this.requestsTimeout);
   }
 
   override addSockets(opts: BroadcastOptions, rooms: LocalRoom[]): void {
@@ -443,14 +435,15 @@ export class RedisAdapter extends Adapter implements ErrorSink {
         );
       },
     }).then(
-      (responses) => ack(null, responses),
-      (err: Error & { answered?: number; expected?: number; partial?: unknown[] }) => {
+      (responses) => this.#callBack("serverSideEmit", () => ack(null, responses)),
+      (err: Error) => {
         // the official adapter's wording, which applications match on
         const error =
-          err.expected === undefined
-            ? err
-            : new Error(`timeout reached: only ${err.answered} responses received out of ${err.expected}`);
-        ack(error, err.partial ?? []);
+          err instanceof QueryTimeoutError
+            ? new Error(`timeout reached: only ${err.answered} responses received out of ${err.expected}`)
+            : err;
+        const partial = err instanceof QueryTimeoutError ? (err.partial as unknown[]) : [];
+        this.#callBack("serverSideEmit", () => ack(error, partial));
       },
     );
   }
@@ -472,6 +465,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     callbackOrPromise(
       all.then((rooms) => [...rooms]),
       cb,
+      this.#runCallback,
     );
     return undefined;
   }
@@ -508,8 +502,8 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * ```
    */
   clients(rooms?: Room[] | NodeCallback<SocketId[]>, cb?: NodeCallback<SocketId[]>): Promise<SocketId[]> | undefined {
-    if (typeof rooms === "function") return callbackOrPromise(this.#seed.clients([]), rooms);
-    return callbackOrPromise(this.#seed.clients(rooms ?? []), cb);
+    if (typeof rooms === "function") return callbackOrPromise(this.#seed.clients([]), rooms, this.#runCallback);
+    return callbackOrPromise(this.#seed.clients(rooms ?? []), cb, this.#runCallback);
   }
 
   /**
@@ -521,7 +515,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * ```
    */
   clientRooms(id: SocketId, cb?: NodeCallback<Room[]>): Promise<Room[]> | undefined {
-    return callbackOrPromise(this.#seed.clientRooms(id), cb);
+    return callbackOrPromise(this.#seed.clientRooms(id), cb, this.#runCallback);
   }
 
   /**
@@ -533,7 +527,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * ```
    */
   remoteJoin(id: SocketId, room: Room, cb?: NodeCallback<void>): Promise<void> | undefined {
-    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_JOIN, id, { room }), cb);
+    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_JOIN, id, { room }), cb, this.#runCallback);
   }
 
   /**
@@ -545,7 +539,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * ```
    */
   remoteLeave(id: SocketId, room: Room, cb?: NodeCallback<void>): Promise<void> | undefined {
-    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_LEAVE, id, { room }), cb);
+    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_LEAVE, id, { room }), cb, this.#runCallback);
   }
 
   /**
@@ -558,7 +552,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * ```
    */
   remoteDisconnect(id: SocketId, close: boolean, cb?: NodeCallback<void>): Promise<void> | undefined {
-    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_DISCONNECT, id, { close }), cb);
+    return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_DISCONNECT, id, { close }), cb, this.#runCallback);
   }
 
   /**
@@ -572,7 +566,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * ```
    */
   customRequest(data: unknown, cb?: NodeCallback<unknown[]>): Promise<unknown[]> | undefined {
-    return callbackOrPromise(this.#seed.customRequest(data), cb);
+    return callbackOrPromise(this.#seed.customRequest(data), cb, this.#runCallback);
   }
 
   readonly #seed = seedApi({
@@ -580,22 +574,31 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     localRooms: (id) => this.sids.get(id),
     sockets: (rooms) => this.sockets(rooms),
     hook: (data) => new Promise((resolve) => this.#callHook(data, resolve)),
+    callBack: (run) => this.#runCallback(run),
     query: (spec) => this.#query(spec),
     uid: () => this.uid,
     timeoutMs: () => this.requestsTimeout,
     fetched: fetchedSockets,
   });
 
-  // --- receiving ---------------------------------------------------------------------------------------------
+  // --- receiving ------------------------------------------------------------------------------------------
+
+  // With room channels: a room's channel is subscribed while the room has a local member.
+  readonly #onCreateRoom = (room: LocalRoom): void => {
+    this.#track(this.#subs.subscribe([this.#channels.room(room)], this.#onBroadcast));
+  };
+  readonly #onDeleteRoom = (room: LocalRoom): void => {
+    this.#track(this.#subs.unsubscribe([this.#channels.room(room)], this.#onBroadcast));
+  };
 
   readonly #onBroadcast = (channel: string, message: Buffer): void => {
     this.#counters.messagesIn++;
     const base = this.#channels.broadcast;
     if (channel !== base) {
       // a room channel: skip the decoding when no local socket is in the room (pattern mode gets them all)
-      const room = channel.slice(base.length, -1);
       if (!channel.startsWith(base) || !channel.endsWith("#")) return;
-      if (room !== "" && !this.rooms.has(room)) return;
+      const room = channel.slice(base.length, -1);
+      if (room !== "" && !this.#hasRoom(room)) return;
     }
     const decoded = decodeBroadcast(message, { parser: this.#parser });
     if (decoded instanceof ProtocolError) {
@@ -613,6 +616,13 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     }
   };
 
+  /** A channel names rooms as text: the room may be the number that text spells. */
+  #hasRoom(room: string): boolean {
+    if (this.rooms.has(room)) return true;
+    const n = Number(room);
+    return room.trim() !== "" && Number.isFinite(n) && this.rooms.has(n as unknown as LocalRoom);
+  }
+
   readonly #onRequest = (channel: string, message: Buffer): void => {
     this.#counters.messagesIn++;
     const request = decodeRequest(message, { parser: this.#parser });
@@ -624,14 +634,15 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     try {
       this.#answer(request);
     } catch (err) {
-      this.#drop(channel, `request type ${request.type} failed: ${(err as Error).message}`);
+      // e.g. an application's serverSideEmit handler that throws
+      this.#failed(`answering a type ${request.type} request`)(err);
     }
   };
 
   #answer(request: ClassicRequest): void {
     switch (request.type) {
       case RequestType.SOCKETS:
-        super.sockets(new Set(request.rooms.map(String))).then((ids) => {
+        super.sockets(new Set(request.rooms as LocalRoom[])).then((ids) => {
           this.#respond(request, { type: request.type, requestId: request.requestId, sockets: [...ids] });
         }, this.#failed("sockets"));
         return;
@@ -651,8 +662,8 @@ export class RedisAdapter extends Adapter implements ErrorSink {
           return;
         }
         if (request.type === RequestType.REMOTE_JOIN)
-          super.addSockets(localOptions(request.opts), request.rooms.map(String));
-        else super.delSockets(localOptions(request.opts), request.rooms.map(String));
+          super.addSockets(localOptions(request.opts), request.rooms as LocalRoom[]);
+        else super.delSockets(localOptions(request.opts), request.rooms as LocalRoom[]);
         return;
       case RequestType.REMOTE_DISCONNECT:
         if ("sid" in request) {
@@ -717,6 +728,21 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       });
     } catch (err) {
       this.#failed("customHook")(err);
+      if (!answered) reply(null); // a hook that throws answers null, so that the requester does not wait
+    }
+  }
+
+  readonly #runCallback = (run: () => void): void => this.#callBack("callback", run);
+
+  /**
+   * Runs an application callback outside any promise chain; if it throws, that is reported like other adapter
+   * errors (counted, `error` event) rather than becoming an unhandled rejection.
+   */
+  #callBack(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.#failed(`${what} threw`)(err);
     }
   }
 
@@ -744,10 +770,13 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     this.#publish(this.#channels.request, encodeRequest(request, { parser: this.#parser }));
   }
 
-  #publish(channel: string, payload: Buffer | string): void {
-    if (this.#closed) return;
+  /** Publishes; a failure is counted and reported here, and the returned promise (safe to ignore) rejects. */
+  #publish(channel: string, payload: Buffer | string): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#counters.messagesOut++;
-    this.#pub.publish(channel, payload).catch(this.#failed(`publishing on ${channel}`));
+    const sent = this.#pub.publish(channel, payload);
+    sent.catch(this.#failed(`publishing on ${channel}`));
+    return sent;
   }
 
   /** Promises that must never become unhandled: counted, logged, and told to `error` listeners. */
@@ -779,14 +808,20 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     this.#closed = true;
     const { request, broadcast, pattern } = this.#channels;
     const rooms = this.#multiplex ? [...this.rooms.keys()].map((room) => this.#channels.room(room)) : [];
-    this.removeAllListeners("create-room");
-    this.removeAllListeners("delete-room");
-    const done = Promise.allSettled([
-      this.#subs.unsubscribe([request], this.#onRequest),
-      this.#multiplex
-        ? this.#subs.unsubscribe([broadcast, ...rooms], this.#onBroadcast)
-        : this.#subs.punsubscribe([pattern], this.#onBroadcast),
-      this.#requests.close(),
+    this.off("create-room", this.#onCreateRoom);
+    this.off("delete-room", this.#onDeleteRoom);
+    // a Redis that is down must not hold up Socket.IO's shutdown: wait for it at most requestsTimeout
+    const done = Promise.all([
+      withDeadline(
+        Promise.all([
+          this.#subs.unsubscribe([request], this.#onRequest),
+          this.#multiplex
+            ? this.#subs.unsubscribe([broadcast, ...rooms], this.#onBroadcast)
+            : this.#subs.punsubscribe([pattern], this.#onBroadcast),
+        ]),
+        this.requestsTimeout,
+      ),
+      this.#requests.close(this.requestsTimeout),
     ]);
     for (const unwatch of this.#unwatch) unwatch();
     await done;

@@ -1,5 +1,6 @@
 // The socket.io-redis factory: `io.adapter(redisAdapter("localhost:6379"))`. It creates its own node-redis clients
 // unless given some, and closes the ones it created once the last namespace using them is closed.
+import { isIoRedis, isNodeRedis } from "@sio-redis/transport";
 import { createClient } from "redis";
 import { type AdapterConstructor, createAdapter, type RedisAdapter, type RedisAdapterOptions } from "./adapter.js";
 
@@ -34,15 +35,24 @@ function endpoint(uri: string): { url: string } {
   return { url };
 }
 
-function duplicateOf(client: unknown, role: string): unknown {
+interface Closable {
+  close?: () => Promise<unknown>;
+  disconnect?: () => unknown;
+}
+
+/** The duplicate of a given client, connected, with how to close it (it is ours to close). */
+function duplicateOf(client: unknown, role: string): { client: unknown; close(): Promise<unknown> } {
   const duplicate = (client as { duplicate?: () => unknown }).duplicate;
   if (typeof duplicate !== "function") {
     throw new TypeError(`redisAdapter: pass both clients, or a ${role} that has duplicate()`);
   }
-  const copy = duplicate.call(client) as { connect?: () => Promise<unknown>; isOpen?: boolean };
+  const copy = duplicate.call(client) as Closable & { connect?: () => Promise<unknown>; isOpen?: boolean };
   // node-redis duplicates start closed; ioredis ones connect by themselves
   if (typeof copy.connect === "function" && copy.isOpen === false) copy.connect().catch(() => {});
-  return copy;
+  return {
+    client: copy,
+    close: async () => (typeof copy.close === "function" ? copy.close() : copy.disconnect?.()),
+  };
 }
 
 /**
@@ -59,12 +69,26 @@ function duplicateOf(client: unknown, role: string): unknown {
  */
 export function redisAdapter(
   uri?: string | RedisAdapterFactoryOptions,
-  opts: RedisAdapterFactoryOptions = {},
+  opts?: RedisAdapterFactoryOptions,
+): RedisAdapterFactory;
+/** `redisAdapter(pubClient, subClient, opts)`: code written for `@socket.io/redis-adapter`'s default export. */
+export function redisAdapter(pubClient: object, subClient: object, opts?: RedisAdapterOptions): RedisAdapterFactory;
+export function redisAdapter(
+  first?: string | object,
+  second: object = {},
+  third?: RedisAdapterOptions,
 ): RedisAdapterFactory {
+  // @socket.io/redis-adapter's default export is createAdapter: accept its arguments too
+  if (isNodeRedis(first) || isIoRedis(first)) {
+    return Object.assign(createAdapter(first, second, third), { pubClient: first, subClient: second });
+  }
+  const uri = first as string | RedisAdapterFactoryOptions | undefined;
+  const opts = second as RedisAdapterFactoryOptions;
   const options = typeof uri === "object" && uri !== null ? uri : opts;
   let pubClient = options.pubClient;
   let subClient = options.subClient;
-  const owned: Array<{ close(): Promise<unknown>; connect(): Promise<unknown> }> = [];
+  const owned: Array<{ close(): Promise<unknown> }> = [];
+  const toConnect: Array<{ connect(): Promise<unknown> }> = [];
   if (pubClient === undefined && subClient === undefined) {
     const where =
       typeof uri === "string"
@@ -79,18 +103,23 @@ export function redisAdapter(
     owned.push(pub, sub);
     pubClient = pub;
     subClient = sub;
+    toConnect.push(pub, sub);
   } else if (pubClient === undefined) {
-    pubClient = duplicateOf(subClient, "subClient");
+    const copy = duplicateOf(subClient, "subClient");
+    owned.push(copy);
+    pubClient = copy.client;
   } else if (subClient === undefined) {
-    subClient = duplicateOf(pubClient, "pubClient");
+    const copy = duplicateOf(pubClient, "pubClient");
+    owned.push(copy);
+    subClient = copy.client;
   }
-  const make = createAdapter(pubClient, subClient, options);
+  const create = createAdapter(pubClient, subClient, options);
   // connection errors go to the adapters' `error` events (or a warning): see client-errors.ts
-  for (const client of owned) client.connect().catch(() => {});
+  for (const client of toConnect) client.connect().catch(() => {});
 
   const open = new Set<RedisAdapter>();
   const factory = function RedisAdapterFactory(nsp: unknown) {
-    const adapter = make(nsp);
+    const adapter = create(nsp);
     open.add(adapter);
     const close = adapter.close.bind(adapter);
     adapter.close = async () => {

@@ -9,16 +9,20 @@ import type { SocketId } from "socket.io-adapter";
 export type NodeCallback<T> = (err: Error | null, result?: T) => void;
 
 /**
- * With `cb`, calls it once `promise` settles and returns nothing; without, returns the promise. A timed-out
- * query calls back with the error and what arrived (`cb(err, partial)`, as socket.io-redis did). An exception
- * thrown by `cb` is not turned into a rejection (it propagates like any callback error).
+ * With `cb`, calls it once `promise` settles (through `run`, which reports a callback that throws) and returns
+ * nothing; without, returns the promise. A timed-out query calls back with the error and what arrived
+ * (`cb(err, partial)`, as socket.io-redis did).
  */
-export function callbackOrPromise<T>(promise: Promise<T>, cb: NodeCallback<T> | undefined): Promise<T> | undefined {
+export function callbackOrPromise<T>(
+  promise: Promise<T>,
+  cb: NodeCallback<T> | undefined,
+  run: (call: () => void) => void,
+): Promise<T> | undefined {
   if (!cb) return promise;
   promise.then(
-    (result) => queueMicrotask(() => cb(null, result)),
+    (result) => run(() => cb(null, result)),
     (err: unknown) =>
-      queueMicrotask(() => {
+      run(() => {
         if (err instanceof QueryTimeoutError)
           cb(err, (err.partial instanceof Set ? [...err.partial] : err.partial) as T);
         else cb(err instanceof Error ? err : new Error(String(err)));
@@ -27,7 +31,8 @@ export function callbackOrPromise<T>(promise: Promise<T>, cb: NodeCallback<T> | 
   return undefined;
 }
 
-interface LocalSocket {
+/** A socket of this server, as much of it as the adapter uses. */
+export interface LocalSocket {
   join(room: Room): unknown;
   leave(room: Room): unknown;
   disconnect(close?: boolean): unknown;
@@ -39,11 +44,19 @@ export interface SeedContext {
   localRooms(id: SocketId): Set<Room> | undefined;
   /** Socket ids in any of `rooms` on every server. */
   sockets(rooms: Set<string>): Promise<Set<SocketId>>;
+  /** This server's customHook answer; never rejects (a hook that throws answers null). */
   hook(data: unknown): Promise<unknown>;
+  /** Runs an application callback, reporting it if it throws. */
+  callBack(run: () => void): void;
   query<T>(spec: QuerySpec<T>): Promise<T>;
   uid(): string;
   timeoutMs(): number;
   fetched(expected: number, done?: (found: FetchedSocket[]) => boolean): Collector<FetchedSocket[]>;
+}
+
+/** Resolves with `value` after `ms`, without keeping the process alive. */
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }
 
 type RemoteType =
@@ -135,24 +148,37 @@ export function seedApi(ctx: SeedContext) {
     },
 
     async customRequest(data: unknown): Promise<unknown[]> {
-      const own = await ctx.hook(data);
-      const replies = await ctx.query({
-        name: "customRequest",
-        type: RequestType.CUSTOM_REQUEST,
-        timeoutMs: ctx.timeoutMs(),
-        build: (requestId) => ({ type: RequestType.CUSTOM_REQUEST, uid: ctx.uid(), requestId, data }),
-        collector: (expected) => {
-          const answers: unknown[] = [own];
-          return eachServer(
-            expected,
-            (r) => {
-              if (r.type === RequestType.CUSTOM_REQUEST) answers.push(r.data);
-            },
-            () => answers,
-          );
-        },
-      });
-      return replies;
+      // this server's hook runs alongside the request, bounded by the same deadline
+      const NO_ANSWER = Symbol("no answer");
+      const own = Promise.race([ctx.hook(data), delay(ctx.timeoutMs(), NO_ANSWER)]);
+      const withOwn = async (replies: unknown[]) => {
+        const mine = await own;
+        return mine === NO_ANSWER ? replies : [mine, ...replies];
+      };
+      try {
+        const replies = await ctx.query({
+          name: "customRequest",
+          type: RequestType.CUSTOM_REQUEST,
+          timeoutMs: ctx.timeoutMs(),
+          build: (requestId) => ({ type: RequestType.CUSTOM_REQUEST, uid: ctx.uid(), requestId, data }),
+          collector: (expected) => {
+            const answers: unknown[] = [];
+            return eachServer(
+              expected,
+              (r) => {
+                if (r.type === RequestType.CUSTOM_REQUEST) answers.push(r.data);
+              },
+              () => answers,
+            );
+          },
+        });
+        return await withOwn(replies);
+      } catch (err) {
+        if (!(err instanceof QueryTimeoutError)) throw err;
+        // the same error, with this server's reply among the partial ones
+        Object.assign(err, { partial: await withOwn(err.partial as unknown[]) });
+        throw err;
+      }
     },
   };
 }

@@ -82,13 +82,10 @@ interface Core {
   readonly options: EmitterOptions;
 }
 
-/** How long a socketsJoin room keeps its broadcasts on the broadcast channel: far above a server's reaction time. */
-const JOIN_SETTLE_MS = 2000;
-
 function recentJoinsOf(core: Core, nsp: string): RecentRooms {
   let recent = core.recentJoins.get(nsp);
   if (!recent) {
-    recent = new RecentRooms(JOIN_SETTLE_MS);
+    recent = new RecentRooms();
     core.recentJoins.set(nsp, recent);
   }
   return recent;

@@ -261,7 +261,7 @@ describe("sio-emit errors: one line on stderr naming the problem, a distinct exi
       const { code, stdout, stderr } = await sioEmit(["--timeout", "300", "--json", "sockets"]);
       assert.equal(code, 5);
       assert.equal((JSON.parse(stdout) as unknown[]).length, 2);
-      assertOneLine(stderr, /fetchSockets request \w+ timed out after 300 ms: 2 of 3 servers answered/);
+      assertOneLine(stderr, /fetchSockets request [\w-]+ timed out after 300 ms: 2 of 3 servers answered/);
     } finally {
       await silent.close();
     }

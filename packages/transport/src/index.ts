@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 export { attempt, noop, quiet } from "./promises.js";
-export { RecentRooms } from "./recent-rooms.js";
+export { JOIN_SETTLE_MS, RecentRooms } from "./recent-rooms.js";
 export {
   isIoRedis,
   isNodeRedis,
@@ -31,5 +31,6 @@ export {
   QueryTimeoutError,
   Requests,
   type RequestsOptions,
+  withDeadline,
 } from "./requests.js";
 export { type MessageHandler, Subscriptions, subscriptionsOf } from "./subscriptions.js";

@@ -4,6 +4,9 @@
 // channel instead, which every server receives and filters by room: same result, and in order after the join.
 import type { Room } from "@sio-redis/protocol";
 
+/** How long a joined room keeps its broadcasts on the broadcast channel: far above a server's reaction time. */
+export const JOIN_SETTLE_MS = 2000;
+
 /**
  * Remembers rooms for `windowMs`.
  *
@@ -18,11 +21,12 @@ export class RecentRooms {
   readonly #windowMs: number;
   readonly #until = new Map<string, number>();
 
-  constructor(windowMs: number) {
+  constructor(windowMs = JOIN_SETTLE_MS) {
     this.#windowMs = windowMs;
   }
 
   add(rooms: Iterable<Room>): void {
+    this.#prune();
     const until = Date.now() + this.#windowMs;
     for (const room of rooms) {
       // re-inserted, so that the map stays ordered by expiry and pruning stops at the first live entry
@@ -32,11 +36,16 @@ export class RecentRooms {
   }
 
   has(room: Room): boolean {
+    if (this.#until.size === 0) return false;
+    this.#prune();
+    return this.#until.has(String(room));
+  }
+
+  #prune(): void {
     const now = Date.now();
     for (const [name, until] of this.#until) {
-      if (until > now) break;
+      if (until > now) return;
       this.#until.delete(name);
     }
-    return this.#until.has(String(room));
   }
 }

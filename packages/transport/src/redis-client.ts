@@ -11,7 +11,7 @@
 // Redis refuses to run scripts (ACLs, proxies, replicas), as one pipeline of PUBLISHes.
 
 import createDebug from "debug";
-import { attempt, noop } from "./promises.js";
+import { attempt, noop, quiet } from "./promises.js";
 
 const debug = createDebug("sio-redis:transport");
 
@@ -130,7 +130,8 @@ export function isNodeRedis(client: unknown): boolean {
  * ```
  */
 export function isIoRedis(client: unknown): boolean {
-  return has(client, "psubscribe") && has(client, "on") && (has(client, "call") || has(client, "send_command"));
+  // `call` tells ioredis (≥ 4) from the callback-style redis@2/3 clients, which have the other two as well
+  return has(client, "psubscribe") && has(client, "on") && has(client, "call");
 }
 
 // PUBSUB NUMSUB answers [channel, count]; RESP3 and old clients may give the count as a string.
@@ -153,6 +154,11 @@ const MAX_BATCH = 256;
  * without waiting holds megabytes, not hundreds of megabytes.
  */
 const MAX_IN_FLIGHT = 4;
+/**
+ * Payload bytes waiting behind the batches in flight. Beyond it (Redis down or far behind) publishes fail at once
+ * instead of growing the heap without bound.
+ */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 interface Batch {
   readonly messages: Message[];
@@ -184,7 +190,9 @@ function batchedPublish(
   let inFlight = 0;
   let scheduled = false;
 
+  let queuedBytes = 0;
   const send = (batch: Batch) => {
+    for (const [, payload] of batch.messages) queuedBytes -= payload.length;
     // nothing before it can still be sent again after it, so a lone message may take the cheapest path
     const alone = inFlight === 0 && batch.messages.length === 1;
     inFlight++;
@@ -205,6 +213,12 @@ function batchedPublish(
   };
 
   return (channel, payload) => {
+    if (queuedBytes + payload.length > MAX_QUEUED_BYTES) {
+      return quiet(
+        Promise.reject(new Error(`publish refused: ${MAX_QUEUED_BYTES >> 20} MiB are already waiting for Redis`)),
+      );
+    }
+    queuedBytes += payload.length;
     let batch = queue[queue.length - 1];
     if (!batch || batch.messages.length >= MAX_BATCH) {
       batch = newBatch();
@@ -270,8 +284,16 @@ function errorText(err: unknown): string {
 // Errors by which Redis refuses EVAL before running any of it: safe to send the batch again as PUBLISHes.
 // Permanent: no permission for EVAL, no such command (proxies), a read-only replica, a script Redis cannot compile.
 const SCRIPTS_REFUSED = /^(NOPERM|ERR unknown command|READONLY|ERR Error compiling script)/;
-// Temporary: Redis at maxmemory refuses scripts but still takes PUBLISH.
-const SCRIPT_DENIED_NOW = /^OOM/;
+
+/** An error reply of Redis (the command was refused or failed), as opposed to a lost connection or a timeout. */
+function isReplyError(err: unknown): boolean {
+  // node-redis: ErrorReply (and its SimpleError / BlobError subclasses); ioredis: ReplyError
+  for (let proto = Object.getPrototypeOf(err); proto; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name === "ErrorReply" || name === "ReplyError") return true;
+  }
+  return false;
+}
 
 /**
  * Sends a batch through the publish script, or through `pipeline` once Redis has refused scripts. A batch
@@ -294,9 +316,11 @@ function scriptedPublish(
       if (SCRIPTS_REFUSED.test(text)) {
         if (scripts) debug("Redis refuses scripts (%s): publishing batches as pipelines", text);
         scripts = false;
-      } else if (!SCRIPT_DENIED_NOW.test(text)) {
-        throw err;
+      } else if (!isReplyError(err) && !/^OOM/.test(text)) {
+        throw err; // the connection failed: whether the script ran is unknown, so it is not sent again
       }
+      // Any other error reply (OOM at maxmemory, a proxy's refusal, BUSY) means the script did not run: this
+      // batch goes as PUBLISHes.
       return pipeline(messages);
     }
   };

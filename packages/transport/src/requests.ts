@@ -9,10 +9,12 @@ import {
   decodeResponse,
   encodeRequest,
   type Parser,
+  type Payload,
   ProtocolError,
   RequestType,
 } from "@sio-redis/protocol";
 import createDebug from "debug";
+import { noop } from "./promises.js";
 import type { RedisSeam } from "./redis-client.js";
 import type { Subscriptions } from "./subscriptions.js";
 
@@ -110,14 +112,16 @@ export interface RequestsOptions {
   recountMs?: number;
   /** Told about every message on the response channels, and whether it was malformed (the adapter counts). */
   observe?: (malformed: boolean) => void;
+  /** Publishes a request (default: `pub.publish`); the adapter passes its own to count them. */
+  publish?: (channel: string, payload: Payload) => Promise<void>;
 }
 
 /** The pending requests of one namespace and its subscription to the response channels. */
 export class Requests {
   readonly #opts: RequestsOptions;
   readonly #pending = new Map<string, Pending>();
-  #active = 0;
   #subscribed: Promise<void> | undefined;
+  #subscribedOk = false;
   #recount: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -155,93 +159,126 @@ export class Requests {
     if (!this.#subscribed) {
       const { channels, uid, subs } = this.#opts;
       const subscribing = subs.subscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
-      // a failed subscription is retried by the next request
-      subscribing.catch(() => {
-        if (this.#subscribed === subscribing) this.#subscribed = undefined;
-      });
+      subscribing.then(
+        () => {
+          if (this.#subscribed === subscribing) this.#subscribedOk = true;
+        },
+        // a failed subscription is retried by the next request
+        () => {
+          if (this.#subscribed === subscribing) this.#subscribed = undefined;
+        },
+      );
       this.#subscribed = subscribing;
     }
     return this.#subscribed;
   }
 
-  /** Sends one request and gathers the answers until every expected server answered or the deadline passed. */
-  async run<T>(spec: QuerySpec<T>): Promise<T> {
-    if (this.#closed) throw new Error(`${spec.name}: ${this.#opts.owner} is closed`);
-    // counted from the first moment, not once subscribed and counted: concurrent calls must see each other
-    if (this.#active >= this.#opts.maxPending) {
-      throw new Error(`${spec.name}: too many pending requests (${this.#opts.maxPending}); try again later`);
+  /**
+   * Sends one request and gathers the answers until every expected server answered or the deadline passed.
+   * The request is encoded and queued for publishing at once (once the response channels are subscribed), so it
+   * keeps its place among the caller's other publishes; the deadline runs from the call, whatever Redis does.
+   */
+  run<T>(spec: QuerySpec<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error(`${spec.name}: ${this.#opts.owner} is closed`));
+    // counted from the first moment: concurrent calls must see each other
+    if (this.#pending.size >= this.#opts.maxPending) {
+      return Promise.reject(
+        new Error(`${spec.name}: too many pending requests (${this.#opts.maxPending}); try again later`),
+      );
     }
-    this.#active++;
-    try {
-      return await this.#send(spec);
-    } finally {
-      this.#active--;
-    }
-  }
-
-  async #send<T>(spec: QuerySpec<T>): Promise<T> {
-    await this.ready();
-    const expected = await (spec.responders ?? this.#opts.responders());
-    if (this.#closed) throw new Error(`${spec.name}: ${this.#opts.owner} was closed`);
-    const collector = spec.collector(expected);
-    if (expected === 0) return collector.result(); // nobody to ask
+    let payload: Payload;
     const requestId = randomBytes(8).toString("base64url");
-    const payload = encodeRequest(spec.build(requestId), { parser: this.#opts.parser });
+    try {
+      payload = encodeRequest(spec.build(requestId), { parser: this.#opts.parser });
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<T>((resolve, reject) => {
+      let collector: Collector<T> | undefined;
+      let expected = 0;
+      const early: ClassicResponse[] = []; // answers that beat the server count
       const finish = (error: Error | null) => {
+        if (!this.#pending.delete(requestId)) return;
         clearTimeout(timer);
-        this.#pending.delete(requestId);
         if (this.#pending.size === 0) this.#stopRecount();
         if (error) reject(error);
-        else resolve(collector.result());
+        else resolve((collector ?? spec.collector(0)).result());
       };
       const timer = setTimeout(() => {
-        debug("%s %s timed out (%d of %d answered)", spec.name, requestId, collector.answered(), expected);
-        const detail = collector.detail?.() ?? "";
-        finish(
-          new QueryTimeoutError(
-            spec.name,
-            requestId,
-            collector.answered(),
-            expected,
-            collector.result(),
-            spec.timeoutMs,
-            detail,
-            spec.timeoutLead,
-          ),
+        const got = collector ?? spec.collector(expected);
+        debug("%s %s timed out (%d of %d answered)", spec.name, requestId, got.answered(), expected);
+        const error = new QueryTimeoutError(
+          spec.name,
+          requestId,
+          got.answered(),
+          expected,
+          got.result(),
+          spec.timeoutMs,
+          got.detail?.() ?? "",
+          spec.timeoutLead,
         );
+        finish(error);
       }, spec.timeoutMs);
       this.#pending.set(requestId, {
         type: spec.type,
         onResponse: (response) => {
-          if (collector.add(response)) finish(null);
+          if (!collector) early.push(response);
+          else if (collector.add(response)) finish(null);
         },
         onRecount: (live) => {
-          if (live < expected && collector.settle?.(live)) {
+          if (collector && live < expected && collector.settle?.(live)) {
             debug("%s %s: %d of %d servers left, all answered", spec.name, requestId, live, expected);
             finish(null);
           }
         },
         fail: finish,
       });
-      this.#startRecount();
-      debug("sending %s %s to %d servers", spec.name, requestId, expected);
-      this.#opts.pub.publish(this.#opts.channels.request, payload).catch((err: unknown) => {
-        finish(err instanceof Error ? err : new Error(String(err)));
-      });
+      const publish = () => {
+        if (!this.#pending.has(requestId)) return;
+        debug("sending %s %s", spec.name, requestId);
+        this.#publish(this.#opts.channels.request, payload).catch((err: unknown) => {
+          finish(err instanceof Error ? err : new Error(String(err)));
+        });
+      };
+      // answers can only be received once subscribed: publish right away when that is done, else right after
+      if (this.#subscribedOk) publish();
+      else this.ready().then(publish, (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
+      (spec.responders ?? this.#opts.responders()).then(
+        (count) => {
+          if (!this.#pending.has(requestId)) return;
+          expected = count;
+          collector = spec.collector(count);
+          if (count === 0) return finish(null); // nobody to ask
+          for (const response of early.splice(0)) if (collector.add(response)) return finish(null);
+          this.#startRecount();
+        },
+        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+      );
     });
+  }
+
+  #publish(channel: string, payload: Payload): Promise<void> {
+    return this.#opts.publish ? this.#opts.publish(channel, payload) : this.#opts.pub.publish(channel, payload);
   }
 
   #startRecount(): void {
     const every = this.#opts.recountMs ?? 0;
     if (every <= 0 || this.#recount) return;
+    let counting = false; // one count at a time, shared by every pending request
     this.#recount = setInterval(() => {
-      this.#opts.responders().then(
-        (live) => {
-          for (const pending of [...this.#pending.values()]) pending.onRecount(live);
-        },
-        (err: unknown) => debug("recount failed: %s", (err as Error).message),
-      );
+      if (counting) return;
+      counting = true;
+      this.#opts
+        .responders()
+        .then(
+          (live) => {
+            for (const pending of [...this.#pending.values()]) pending.onRecount(live);
+          },
+          (err: unknown) => debug("recount failed: %s", (err as Error).message),
+        )
+        .finally(() => {
+          counting = false;
+        });
     }, every);
     this.#recount.unref();
   }
@@ -251,22 +288,30 @@ export class Requests {
     this.#recount = undefined;
   }
 
-  /** Fails every pending request and unsubscribes from the response channels. */
-  async close(): Promise<void> {
+  /**
+   * Fails every pending request and unsubscribes from the response channels. Resolves when Redis confirmed
+   * it, or after `waitMs` (a Redis that is down must not hold up a shutdown).
+   */
+  async close(waitMs = 1000): Promise<void> {
     this.#closed = true;
     for (const pending of [...this.#pending.values()]) pending.fail(new Error(`${this.#opts.owner} was closed`));
     this.#stopRecount();
-    const subscribed = this.#subscribed;
+    if (!this.#subscribed) return;
     this.#subscribed = undefined;
-    if (!subscribed) return;
-    try {
-      await subscribed;
-    } catch {
-      return; // never subscribed
-    }
+    this.#subscribedOk = false;
     const { channels, uid, subs } = this.#opts;
-    await subs.unsubscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage);
+    await withDeadline(subs.unsubscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage), waitMs);
   }
+}
+
+/** Waits for `promise` (never rejecting) at most `ms`. */
+export function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([promise.then(noop, noop), deadline]).finally(() => clearTimeout(timer));
 }
 
 /**

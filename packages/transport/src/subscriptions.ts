@@ -106,11 +106,6 @@ export class Subscriptions {
     return this.#channels.handlers.size;
   }
 
-  /** True while `channel` has a handler (whether or not Redis has confirmed it yet). */
-  has(channel: string): boolean {
-    return this.#channels.handlers.has(channel);
-  }
-
   /**
    * Resolves once Redis has confirmed the SUBSCRIBE of each of `channels` that is queued or on its way;
    * `undefined` when there is none. Never rejects: a failed SUBSCRIBE is retried later.
