@@ -1,0 +1,134 @@
+// Behaviour a review of the adapter found wrong, each checked on a real 2–3 server cluster: numeric rooms, the
+// order of acknowledged broadcasts, application callbacks that throw, a customHook that fails, and the
+// @socket.io/redis-adapter-style default export.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@sio-redis/testing";
+import redisAdapter, { type RedisAdapter } from "../src/index.js";
+import { type Cluster, oursKind, record, startCluster, until, within } from "./harness.js";
+
+let redis: RedisServer;
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+before(async () => {
+  redis = await startRedisServer();
+  process.on("unhandledRejection", onUnhandled);
+});
+
+after(async () => {
+  process.off("unhandledRejection", onUnhandled);
+  await redis?.stop();
+});
+
+function adapterOf(c: Cluster, index: number): RedisAdapter {
+  return c.servers[index]?.io.of("/").adapter as unknown as RedisAdapter;
+}
+
+for (const multiplexing of [true, false]) {
+  describe(`regressions, ${oursKind(multiplexing).label}`, { concurrency: 1 }, () => {
+    let c: Cluster;
+    before(async () => {
+      const kind = oursKind(multiplexing);
+      c = await startCluster({ redisUrl: redis.url, library: "node-redis", adapters: [kind, kind, kind] });
+    });
+    after(async () => {
+      await c?.close();
+    });
+
+    test("a numeric room joined on one server gets broadcasts from another", async () => {
+      const member = c.clients[1]?.[0];
+      assert.ok(member);
+      // Socket.IO keeps the number as the room key; the channel name spells it as text
+      await c.serverSocket(member).socket.join(7 as unknown as string);
+      const [rec] = record([member]);
+      await until(async () => {
+        c.servers[0]?.io.to(7 as unknown as string).emit("numeric", 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return (rec?.events.length ?? 0) > 0;
+      }, "a broadcast to room 7 from server 0");
+      assert.deepEqual(rec?.events[0], ["numeric", [1]]);
+    });
+
+    test("an acknowledged broadcast keeps its place before a later plain broadcast", async () => {
+      const remote = c.clients[1]?.[0];
+      assert.ok(remote);
+      const order: string[] = [];
+      const done = new Promise<void>((resolve) => {
+        remote.on("first", (_n: number, ack: (v: string) => void) => {
+          order.push("first");
+          ack("ok");
+        });
+        remote.on("second", () => {
+          order.push("second");
+          resolve();
+        });
+      });
+      c.servers[0]?.io.timeout(1000).emit("first", 1, () => {});
+      c.servers[0]?.io.emit("second");
+      await within(done, "both broadcasts on server 1's client");
+      remote.off("first");
+      remote.off("second");
+      assert.deepEqual(order, ["first", "second"]);
+    });
+
+    test("a serverSideEmit ack callback that throws is reported, not an unhandled rejection", async () => {
+      for (const s of c.servers) s.io.on("ping-throw", (cb: (v: number) => void) => cb(s.index));
+      const adapter = adapterOf(c, 0);
+      const errors: Error[] = [];
+      const onError = (err: Error) => errors.push(err);
+      adapter.on("error", onError);
+      const before = adapter.counters.errors;
+      try {
+        c.servers[0]?.io.serverSideEmit("ping-throw", () => {
+          throw new Error("application bug");
+        });
+        await until(() => errors.length > 0, "the error event");
+        assert.match(errors[0]?.message ?? "", /application bug/);
+        assert.equal(adapter.counters.errors, before + 1);
+        assert.deepEqual(unhandled, []);
+      } finally {
+        adapter.off("error", onError);
+        for (const s of c.servers) s.io.removeAllListeners("ping-throw");
+      }
+    });
+
+    test("a customHook that throws answers null instead of leaving the request waiting", async () => {
+      const asking = adapterOf(c, 0);
+      adapterOf(c, 1).customHook = () => {
+        throw new Error("hook bug");
+      };
+      asking.customHook = () => {
+        throw new Error("own hook bug");
+      };
+      try {
+        const started = Date.now();
+        const replies = await asking.customRequest("q");
+        assert.ok(Date.now() - started < asking.requestsTimeout, "answered before the deadline");
+        assert.deepEqual(replies, [null, null, null]);
+      } finally {
+        for (const i of [0, 1]) adapterOf(c, i).customHook = (_d, reply) => reply(null);
+      }
+    });
+  });
+}
+
+test("the default export also takes (pubClient, subClient, opts), like @socket.io/redis-adapter's", async () => {
+  const c = await startCluster({
+    redisUrl: redis.url,
+    library: "node-redis",
+    adapters: [
+      (pub, sub, { key, requestsTimeout }) => redisAdapter(pub, sub, { key, requestsTimeout }),
+      oursKind(true),
+    ],
+  });
+  try {
+    const factoryAdapter = adapterOf(c, 0);
+    assert.equal(factoryAdapter.pubClient, c.servers[0]?.redis.pub);
+    assert.equal(await factoryAdapter.serverCount(), 2);
+    const sockets = await c.servers[0]?.io.fetchSockets();
+    assert.equal(sockets?.length, c.all.length);
+  } finally {
+    await c.close();
+  }
+});
