@@ -39,6 +39,7 @@ import {
 import createDebug from "debug";
 import { Adapter, type BroadcastOptions, type Room as LocalRoom, type SocketId } from "socket.io-adapter";
 import { type ErrorSink, watchErrors } from "./client-errors.js";
+import { answer, type LocalServer, localOptions } from "./responder.js";
 import { callbackOrPromise, type LocalSocket, type NodeCallback, seedApi } from "./seed-api.js";
 
 const debug = createDebug("sio-redis:adapter");
@@ -88,14 +89,6 @@ interface Namespace {
   _onServerSideEmit(args: unknown[]): void;
 }
 
-/** What socket.io-adapter's `fetchSockets` gives for a local socket. */
-interface LocalSocketDetails {
-  id: SocketId;
-  handshake: Record<string, unknown>;
-  rooms: Set<Room>;
-  data: unknown;
-}
-
 const DEFAULT_REQUESTS_TIMEOUT = 1000;
 /** Requests one namespace may have waiting; more are refused rather than piling up. */
 const MAX_PENDING_REQUESTS = 10_000;
@@ -121,19 +114,6 @@ function selector(opts: BroadcastOptions): { rooms: Room[]; except: Room[] } {
 
 function wireOptions(opts: BroadcastOptions): WireOptions {
   return { ...selector(opts), flags: (opts.flags ?? {}) as BroadcastFlags };
-}
-
-/**
- * The options socket.io-adapter wants, from what came over the wire. Rooms stay as they came: a server that
- * joined the number 1 holds the room 1, not "1".
- */
-function localOptions(opts: { rooms: Room[]; except: Room[]; flags?: BroadcastFlags }): BroadcastOptions {
-  const options: BroadcastOptions = {
-    rooms: new Set(opts.rooms as LocalRoom[]),
-    except: new Set(opts.except as LocalRoom[]),
-  };
-  if (opts.flags) options.flags = opts.flags;
-  return options;
 }
 
 /**
@@ -632,90 +612,27 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     }
     if (request.uid === this.uid) return; // our own, applied locally when sent
     try {
-      this.#answer(request);
+      answer(request, this.#local, (response) => this.#respond(request, response));
     } catch (err) {
       // e.g. an application's serverSideEmit handler that throws
       this.#failed(`answering a type ${request.type} request`)(err);
     }
   };
 
-  #answer(request: ClassicRequest): void {
-    switch (request.type) {
-      case RequestType.SOCKETS:
-        super.sockets(new Set(request.rooms as LocalRoom[])).then((ids) => {
-          this.#respond(request, { type: request.type, requestId: request.requestId, sockets: [...ids] });
-        }, this.#failed("sockets"));
-        return;
-      case RequestType.ALL_ROOMS:
-        this.#respond(request, { type: request.type, requestId: request.requestId, rooms: [...this.rooms.keys()] });
-        return;
-      case RequestType.REMOTE_JOIN:
-      case RequestType.REMOTE_LEAVE:
-        if ("sid" in request) {
-          const socket = this.nsp.sockets.get(request.sid) as LocalSocket | undefined;
-          if (!socket) return; // the owner answers
-          Promise.resolve(
-            request.type === RequestType.REMOTE_JOIN ? socket.join(request.room) : socket.leave(request.room),
-          )
-            .then(() => this.#respond(request, { type: request.type, requestId: request.requestId }))
-            .catch(this.#failed("remoteJoin/remoteLeave"));
-          return;
-        }
-        if (request.type === RequestType.REMOTE_JOIN)
-          super.addSockets(localOptions(request.opts), request.rooms as LocalRoom[]);
-        else super.delSockets(localOptions(request.opts), request.rooms as LocalRoom[]);
-        return;
-      case RequestType.REMOTE_DISCONNECT:
-        if ("sid" in request) {
-          const socket = this.nsp.sockets.get(request.sid) as LocalSocket | undefined;
-          if (!socket) return;
-          socket.disconnect(request.close === true);
-          this.#respond(request, { type: request.type, requestId: request.requestId });
-          return;
-        }
-        super.disconnectSockets(localOptions(request.opts), request.close === true);
-        return;
-      case RequestType.REMOTE_FETCH:
-        super.fetchSockets(localOptions(request.opts)).then((sockets) => {
-          const described = (sockets as LocalSocketDetails[]).map(describe);
-          this.#respond(request, { type: request.type, requestId: request.requestId, sockets: described });
-        }, this.#failed("fetchSockets"));
-        return;
-      case RequestType.SERVER_SIDE_EMIT: {
-        const { requestId } = request;
-        if (requestId === undefined) {
-          this.nsp._onServerSideEmit(request.data);
-          return;
-        }
-        let answered = false;
-        const reply = (arg: unknown) => {
-          if (answered) return; // one answer per server
-          answered = true;
-          this.#respond(request, { type: RequestType.SERVER_SIDE_EMIT, requestId, data: arg });
-        };
-        this.nsp._onServerSideEmit([...request.data, reply]);
-        return;
-      }
-      case RequestType.BROADCAST: {
-        const { requestId } = request;
-        // flags are not applied to acknowledged broadcasts, as by the official adapter
-        super.broadcastWithAck(
-          request.packet,
-          localOptions({ rooms: request.opts.rooms, except: request.opts.except }),
-          (clientCount) => this.#respond(request, { type: RequestType.BROADCAST_CLIENT_COUNT, requestId, clientCount }),
-          (arg) => this.#respond(request, { type: RequestType.BROADCAST_ACK, requestId, packet: arg }),
-        );
-        return;
-      }
-      case RequestType.CUSTOM_REQUEST: {
-        const { requestId } = request;
-        this.#callHook(request.data, (answer) => {
-          this.#respond(request, { type: RequestType.CUSTOM_REQUEST, requestId, data: answer });
-        });
-        return;
-      }
-    }
-  }
+  /** This server's own part, for answering requests: socket.io-adapter's in-memory operations. */
+  readonly #local: LocalServer = {
+    rooms: () => this.rooms.keys(),
+    socket: (id) => this.nsp.sockets.get(id) as LocalSocket | undefined,
+    sockets: (rooms) => super.sockets(rooms),
+    fetchSockets: (opts) => super.fetchSockets(opts),
+    addSockets: (opts, rooms) => super.addSockets(opts, rooms),
+    delSockets: (opts, rooms) => super.delSockets(opts, rooms),
+    disconnectSockets: (opts, close) => super.disconnectSockets(opts, close),
+    broadcastWithAck: (packet, opts, clientCount, ack) => super.broadcastWithAck(packet, opts, clientCount, ack),
+    serverSideEmit: (args) => this.nsp._onServerSideEmit(args),
+    customHook: (data, reply) => this.#callHook(data, reply),
+    failed: (what) => this.#failed(what),
+  };
 
   /** Runs the custom hook once, whatever it does: a hook that throws or answers twice cannot hurt the server. */
   #callHook(data: unknown, reply: (answer: unknown) => void): void {
@@ -827,12 +744,6 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     await done;
     debug("[%s] closed", this.uid);
   }
-}
-
-/** A local socket as a REMOTE_FETCH answer describes it. */
-function describe(socket: LocalSocketDetails): FetchedSocket {
-  const { sessionStore: _circular, ...handshake } = socket.handshake;
-  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data } as FetchedSocket;
 }
 
 /** REMOTE_FETCH answers from every server, in arrival order. */
