@@ -311,10 +311,34 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     });
   }
 
-  /** PUBSUB NUMSUB of the request channel; rejects when Redis cannot answer (queries then fail). */
+  /**
+   * PUBSUB NUMSUB of the request channel, this server included: so it waits until this server's own
+   * subscription is in place (after a reconnection too), else the count would miss it. Rejects when Redis cannot
+   * answer (queries then fail).
+   */
   async #countServers(): Promise<number> {
-    await this.#ready.catch(noop); // counted before our own SUBSCRIBE landed, this server would be missing
+    await this.#ready.catch(noop);
+    await this.#subscribed();
     return this.#pub.numsub(this.#channels.request);
+  }
+
+  #waitingForSub: Promise<void> | undefined;
+
+  /** Resolves once the subscriber connection is up and this namespace's request channel is subscribed on it. */
+  #subscribed(): Promise<void> {
+    const seam = this.#subs.seam;
+    const state = seam.state();
+    if (state === "closed") return Promise.reject(new Error("the subscriber connection (subClient) is closed"));
+    if (state === "ready") return this.#subs.whenSubscribed([this.#channels.request]) ?? Promise.resolve();
+    // one listener for every caller, until the next `ready`
+    this.#waitingForSub ??= new Promise<void>((resolve) => {
+      const stop = seam.onReady(() => {
+        stop();
+        this.#waitingForSub = undefined;
+        resolve();
+      });
+    }).then(() => this.#subs.whenSubscribed([this.#channels.request]));
+    return this.#waitingForSub;
   }
 
   /**

@@ -26,6 +26,7 @@ export interface RedisAdapterFactory extends AdapterConstructor {
 }
 
 function endpoint(uri: string): { url: string } {
+  if (uri.trim() === "") throw new TypeError('redisAdapter: the uri is empty; pass "host:port" or a redis:// URL');
   const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : `redis://${uri}`;
   try {
     new URL(url);
@@ -81,6 +82,9 @@ export function redisAdapter(
   // @socket.io/redis-adapter's default export is createAdapter: accept its arguments too
   if (isNodeRedis(first) || isIoRedis(first)) {
     return Object.assign(createAdapter(first, second, third), { pubClient: first, subClient: second });
+  }
+  if (first !== undefined && typeof first !== "string" && (typeof first !== "object" || first === null)) {
+    throw new TypeError(`redisAdapter: expected "host:port", a redis:// URL or options, got ${String(first)}`);
   }
   const uri = first as string | RedisAdapterFactoryOptions | undefined;
   const opts = second as RedisAdapterFactoryOptions;

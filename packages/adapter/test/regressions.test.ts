@@ -132,3 +132,21 @@ test("the default export also takes (pubClient, subClient, opts), like @socket.i
     await c.close();
   }
 });
+
+test("io.close() after the application closed its node-redis clients does not wait for Redis", async () => {
+  const { createClient } = await import("redis");
+  const { Server } = await import("socket.io");
+  const { createAdapter } = await import("../src/index.js");
+  const pub = createClient({ url: redis.url });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  const { createServer } = await import("node:http");
+  const httpServer = createServer();
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { requestsTimeout: 2000 }) });
+  await (io.of("/").adapter as unknown as RedisAdapter).init();
+  await Promise.all([pub.close(), sub.close()]);
+  const started = Date.now();
+  await within(new Promise<void>((resolve) => io.close(() => resolve())), "io.close()");
+  assert.ok(Date.now() - started < 500, `closed in ${Date.now() - started} ms, not after requestsTimeout`);
+});

@@ -52,6 +52,11 @@ export interface RedisSeam {
   onReady(listener: () => void): () => void;
   /** Listeners on the client's `error` event, ours included. */
   errorListenerCount(): number;
+  /**
+   * Where the connection stands: `ready` (commands and subscriptions work), `down` (reconnecting or not yet
+   * connected: commands wait), or `closed` (by the application: nothing will happen any more).
+   */
+  state(): "ready" | "down" | "closed";
 }
 
 /** Options of {@link wrapRedisClient}. */
@@ -327,6 +332,16 @@ function scriptedPublish(
 }
 
 /** `error` / `ready` listeners and their count, the same for both libraries (both are EventEmitters). */
+// node-redis: isOpen (connect() called, not closed) and isReady; ioredis: status.
+function stateOf(client: { isOpen?: boolean; isReady?: boolean; status?: string }): "ready" | "down" | "closed" {
+  if (typeof client.status === "string") {
+    if (client.status === "ready") return "ready";
+    return client.status === "end" ? "closed" : "down";
+  }
+  if (client.isReady === true) return "ready";
+  return client.isOpen === false ? "closed" : "down";
+}
+
 function events(client: NodeRedisLike | IoRedisLike) {
   const listen = (event: string, listener: (...args: never[]) => void) => {
     client.on(event, listener);
@@ -338,6 +353,7 @@ function events(client: NodeRedisLike | IoRedisLike) {
     onError: (listener: (err: Error) => void) => listen("error", listener),
     onReady: (listener: () => void) => listen("ready", listener),
     errorListenerCount: () => client.listenerCount("error"),
+    state: () => stateOf(client as { isOpen?: boolean; isReady?: boolean; status?: string }),
   };
 }
 
@@ -489,7 +505,7 @@ function createSeam(client: unknown, role: string, subEvent: string): RedisSeam 
       punsubscribe: unsupported("punsubscribe"),
       ...(emitter
         ? events(client as IoRedisLike)
-        : { onError: () => noop, onReady: () => noop, errorListenerCount: () => 0 }),
+        : { onError: () => noop, onReady: () => noop, errorListenerCount: () => 0, state: () => "ready" as const }),
     };
   }
   throw new TypeError(`${role} must be a node-redis (≥ 4) or ioredis client: it has no publish() method`);

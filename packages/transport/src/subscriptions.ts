@@ -166,6 +166,8 @@ export class Subscriptions {
   async #send(): Promise<void> {
     const channels = this.#channels.take();
     const patterns = this.#patterns.take();
+    // a client the application closed never answers: there is nothing to (un)subscribe any more
+    if (this.seam.state() === "closed") return;
     const commands: Array<Promise<void>> = [];
     const run = (registry: Registry, on: boolean, names: string[]) => {
       const { seam } = this;
