@@ -74,8 +74,11 @@ async function startOnce(port: number, args: readonly string[]): Promise<RedisSe
     },
   );
   if (child.pid === undefined) {
-    await once(child, "error").catch(() => undefined);
-    throw new Error(`cannot start ${REDIS_SERVER}`);
+    const [cause] = (await once(child, "error").catch((err: unknown) => [err])) as [NodeJS.ErrnoException];
+    // ENOENT (not installed) keeps its code, so that callers can say how to install it
+    throw Object.assign(new Error(`cannot start ${REDIS_SERVER}: ${cause?.message ?? "no pid"}`), {
+      code: cause?.code,
+    });
   }
   const pid = child.pid;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -127,6 +130,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     try {
       return await startOnce(await freePort(), args);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw err; // another port will not help
       lastError = err;
     }
   }

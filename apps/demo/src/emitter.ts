@@ -1,0 +1,29 @@
+// The emitter shared by the demo's non-Socket.IO processes (the cron job and the HTTP worker).
+import { Emitter } from "@sio-redis/emitter";
+import { createClient } from "redis";
+import type { ChatMessage } from "./messages.js";
+
+/** Connects to REDIS_URL; `send` publishes a chat message to one room on every instance. */
+export async function chatEmitter(from: string) {
+  const redis = createClient({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" });
+  redis.on("error", (err: Error) => console.error(`[${from}] redis: ${err.message}`));
+  await redis.connect();
+  const emitter = new Emitter(redis);
+  return {
+    send(room: string, text: string): Promise<void> {
+      const message: ChatMessage = { room, text, from, instance: null, at: Date.now() };
+      return emitter.to(room).emit("message", message);
+    },
+    close: () => redis.close(),
+  };
+}
+
+/** Stops the process on SIGTERM/SIGINT, or when the supervisor that started it goes away. */
+export function stopWith(close: () => Promise<unknown>): void {
+  const stop = () => {
+    close().finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  process.once("disconnect", stop);
+}

@@ -1,0 +1,60 @@
+// The HTTP worker: `POST /notify {"room": "lobby", "text": "hi"}` publishes to that room on every instance through
+// @sio-redis/emitter, like a backend job that has no Socket.IO of its own.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { chatEmitter, stopWith } from "./emitter.js";
+import { checkRoom, checkText, DEFAULT_ROOM } from "./messages.js";
+
+const HOST = "127.0.0.1";
+const MAX_BODY = 16 * 1024;
+const chat = await chatEmitter("HTTP worker");
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+}
+
+const server = http.createServer((req, res) => {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  if (path !== "/notify") return reply(res, 404, { error: "not found: POST /notify" });
+  if (req.method !== "POST") return reply(res, 405, { error: "method: use POST" });
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk: string) => {
+    body += chunk;
+    if (body.length > MAX_BODY) req.destroy();
+  });
+  req.on("end", async () => {
+    let input: { room?: unknown; text?: unknown };
+    try {
+      input = JSON.parse(body) as typeof input;
+    } catch {
+      return reply(res, 400, { error: 'body: JSON like {"room": "lobby", "text": "hi"} is required' });
+    }
+    const room = checkRoom(input?.room ?? DEFAULT_ROOM);
+    const text = checkText(input?.text);
+    if (typeof room !== "string") return reply(res, 400, room);
+    if (typeof text !== "string") return reply(res, 400, text);
+    try {
+      await chat.send(room, text);
+      reply(res, 202, { ok: true, room });
+    } catch (err) {
+      reply(res, 503, { error: `redis: ${(err as Error).message}` });
+    }
+  });
+});
+
+const wanted = Number(process.env.PORT ?? 0);
+await new Promise<void>((resolve, reject) => {
+  server.once("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EADDRINUSE" || wanted === 0) return reject(err);
+    server.listen(0, HOST, resolve);
+  });
+  server.listen(wanted, HOST, resolve);
+});
+const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
+console.log(`[worker] POST ${url}/notify`);
+process.send?.({ type: "ready", url });
+stopWith(async () => {
+  server.close();
+  await chat.close();
+});
