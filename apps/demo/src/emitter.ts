@@ -21,6 +21,7 @@ export async function chatEmitter(from: string) {
 /** Stops the process on SIGTERM/SIGINT, or when the supervisor that started it goes away. */
 export function stopWith(close: () => Promise<unknown>): void {
   const stop = () => {
+    setTimeout(() => process.exit(0), 1000).unref(); // a Redis that does not answer must not keep it alive
     close().finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);

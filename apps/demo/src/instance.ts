@@ -196,6 +196,8 @@ console.log(`[${name}] Socket.IO instance on ${url()}`);
 process.send?.({ type: "ready", url: url() });
 
 async function shutdown() {
+  // a Redis client still waiting for an answer must not keep the instance alive: 1 s, then exit anyway
+  setTimeout(() => process.exit(0), 1000).unref();
   io.close();
   await Promise.allSettled([pubClient.close(), subClient.close()]);
   process.exit(0);

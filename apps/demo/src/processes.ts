@@ -91,7 +91,10 @@ function start(
     async stop(signal = "SIGTERM") {
       if (demoProcess.exited) return;
       child.kill(signal);
+      // a process that does not stop within 3 s is killed
+      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exit;
+      clearTimeout(killer);
     },
   };
   return { child, process: demoProcess, ready };
