@@ -1,27 +1,14 @@
 // The demo as the tests run it: a private redis-server and every process of the demo, all stopped by PID; and
 // socket.io-client helpers with bounded waits.
-import { type RedisServer, startRedisServer } from "@sio-redis/testing";
+import { type RedisServer, startRedisServer, until, within } from "@sio-redis/testing";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import type { ChatMessage, ClusterSnapshot } from "../src/messages.js";
 import { type Demo, startDemo } from "../src/processes.js";
 
-/** Rejects with a message naming `what` if `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+export { until, within };
 
-/** Polls `check` until it is true; bounded by `ms`. */
-export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** How long a client waits for the demo (processes on a busy CI machine are slower than in-process servers). */
+const WAIT_MS = 5000;
 
 export interface RunningDemo {
   /** Replace it when restarting Redis, so that stop() stops the new one. */
@@ -81,11 +68,13 @@ export class ChatClient {
         this.socket.once("connect_error", reject);
       }),
       "the connection",
+      WAIT_MS,
     );
   }
 
   request<T>(event: string, ...args: unknown[]): Promise<T> {
-    return within(this.socket.timeout(4000).emitWithAck(event, ...args) as Promise<T>, `the answer to "${event}"`);
+    const answer = this.socket.timeout(WAIT_MS).emitWithAck(event, ...args) as Promise<T>;
+    return within(answer, `the answer to "${event}"`, WAIT_MS + 500);
   }
 
   cluster(): Promise<ClusterSnapshot> {
@@ -95,7 +84,7 @@ export class ChatClient {
   /** Waits for a message whose text matches. */
   async receive(text: string | RegExp, what = String(text)): Promise<ChatMessage> {
     const match = (m: ChatMessage) => (typeof text === "string" ? m.text === text : text.test(m.text));
-    await until(() => this.messages.some(match), `"${what}" on ${this.socket.id}`);
+    await until(() => this.messages.some(match), `"${what}" on ${this.socket.id}`, WAIT_MS);
     return this.messages.find(match) as ChatMessage;
   }
 

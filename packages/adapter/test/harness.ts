@@ -4,6 +4,7 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdapter } from "@sio-redis/adapter";
+import { next, until, within } from "@sio-redis/testing";
 import { createAdapter as createOfficial } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { createClient, type RedisClientType } from "redis";
@@ -11,38 +12,7 @@ import { createClient as createClient4, type RedisClientType as RedisClientType4
 import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 
-/** Rejects with a message naming `what` if `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The arguments of the next `event` on `target`, within `ms`. */
-export function next(
-  target: { once(event: string, listener: (...args: unknown[]) => void): unknown },
-  event: string,
-  ms = 3000,
-): Promise<unknown[]> {
-  return within(
-    new Promise<unknown[]>((resolve) => {
-      target.once(event, (...args: unknown[]) => resolve(args));
-    }),
-    `event "${event}"`,
-    ms,
-  );
-}
-
-/** Polls `check` until it is true (for state only observable by asking); bounded by `ms`. */
-export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { next, until, within };
 
 /** A promise and its resolve function (Promise.withResolvers is Node 22+). */
 export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {

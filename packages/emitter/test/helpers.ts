@@ -2,6 +2,7 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { next, until, within } from "@sio-redis/testing";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
@@ -10,38 +11,7 @@ import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import type { RedisClient } from "../src/index.js";
 
-/** Rejects with a message naming `what` if `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The arguments of the next `event` on `target`, within `ms`. */
-export function next(
-  target: { once(event: string, listener: (...args: unknown[]) => void): unknown },
-  event: string,
-  ms = 3000,
-): Promise<unknown[]> {
-  return within(
-    new Promise<unknown[]>((resolve) => {
-      target.once(event, (...args: unknown[]) => resolve(args));
-    }),
-    `event "${event}"`,
-    ms,
-  );
-}
-
-/** Polls `check` until it is true (for state only observable by asking Redis); bounded by `ms`. */
-export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { next, until, within };
 
 export type Library = "node-redis" | "ioredis" | "node-redis-4";
 
