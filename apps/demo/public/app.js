@@ -177,7 +177,7 @@ function renderJoined() {
   );
   if (joinedRooms.length === 0) $("joined-rooms").append(h("li", { class: "empty" }, "none: join a room to chat"));
   const body = JSON.stringify({ room: activeRoom || "lobby", text: "hi" }).replaceAll("'", "'\\''");
-  const worker = config?.workerUrl || "http://127.0.0.1:3100";
+  const worker = config?.workerUrl || "http://127.0.0.1:3000";
   $("curl").textContent = `curl -X POST ${worker}/notify -H 'content-type: application/json' -d '${body}'`;
   $("message-input").placeholder = activeRoom ? `Message #${activeRoom} (Enter sends)` : "Join a room first";
 }

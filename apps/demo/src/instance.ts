@@ -17,12 +17,27 @@ import {
   type PeersMessage,
 } from "./messages.js";
 
+// Stop handlers first: a supervisor that goes away during startup must not leave this process behind.
+let closing: (() => Promise<unknown>) | undefined;
+function stop(): void {
+  setTimeout(() => process.exit(0), 1000).unref(); // a Redis client still waiting must not keep it alive
+  (closing?.() ?? Promise.resolve()).finally(() => process.exit(0));
+}
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
+process.once("disconnect", stop); // the supervisor went away (Ctrl-C on the launcher, a failed test)
+
 const name = process.env.INSTANCE ?? "A";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const wantedPort = Number(process.env.PORT ?? 0);
 const HOST = "127.0.0.1";
 
 let peers: Endpoint[] = [];
+/** Every instance of the demo; only this one until the supervisor has told it the others. */
+const knownInstances = (): Endpoint[] => (peers.length > 0 ? peers : [{ name, url: url() }]);
+/** Pages of any instance of the demo may connect (failover), and nothing else. */
+const allowedOrigin = (origin: string | undefined) =>
+  origin === undefined || knownInstances().some((p) => p.url === origin);
 let workerUrl = "";
 process.on("message", (message: PeersMessage) => {
   if (message.type === "peers") {
@@ -47,17 +62,13 @@ const publicDir = new URL("../public/", import.meta.url);
 const httpServer = http.createServer(async (req, res) => {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   if (path === "/config.json") {
-    const self = peers.find((p) => p.name === name)?.url ?? url();
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(JSON.stringify({ instance: name, url: self, instances: peers, workerUrl }));
+    res.end(JSON.stringify({ instance: name, url: url(), instances: knownInstances(), workerUrl }));
     return;
   }
   const file = STATIC[path];
-  if (!file) {
-    // /socket.io/ is Socket.IO's; anything else does not exist
-    if (!path.startsWith("/socket.io/")) res.writeHead(404).end("not found");
-    return;
-  }
+  // Socket.IO answers its own requests before this handler: anything else unknown does not exist
+  if (!file) return void res.writeHead(404).end("not found");
   try {
     const body = await readFile(new URL(file, publicDir));
     res.writeHead(200, { "content-type": TYPES[file.split(".").pop() ?? ""] ?? "text/plain" });
@@ -73,12 +84,14 @@ for (const client of [pubClient, subClient]) {
   // Redis going away is part of the demo: reconnection is the client's job, the log says what happened
   client.on("error", (err: Error) => console.error(`[${name}] redis: ${err.message}`));
 }
+closing = () => Promise.allSettled([pubClient.close(), subClient.close()]);
 await Promise.all([pubClient.connect(), subClient.connect()]);
 
 const io = new Server(httpServer, {
   adapter: createAdapter(pubClient, subClient),
-  // the page of any instance may connect to any other (failover), and nothing else
-  cors: { origin: (origin, cb) => cb(null, origin === undefined || peers.some((p) => p.url === origin)) },
+  cors: { origin: (origin, cb) => cb(null, allowedOrigin(origin)) },
+  // browsers do not apply CORS to WebSocket: check the origin of every connection too
+  allowRequest: (req, cb) => cb(null, allowedOrigin(req.headers.origin)),
 });
 const adapter = io.of("/").adapter as unknown as RedisAdapter;
 adapter.on("error", (err: Error) => console.error(`[${name}] adapter: ${err.message}`));
@@ -101,12 +114,18 @@ function localStats(): InstanceStats {
 io.on("stats", (reply: (stats: InstanceStats) => void) => reply(localStats()));
 
 async function snapshot(): Promise<ClusterSnapshot> {
-  const [serverCount, rooms, sockets, others] = await Promise.all([
+  // each part on its own: a hung instance or a Redis outage costs the parts that need them, not the whole panel
+  const [count, allRooms, fetched, stats] = await Promise.allSettled([
     io.of("/").adapter.serverCount(),
     adapter.allRooms(),
     io.fetchSockets(),
     io.serverSideEmitWithAck("stats").catch((err: Error & { responses?: InstanceStats[] }) => err.responses ?? []),
   ]);
+  const failed = [count, allRooms, fetched, stats].find((r) => r.status === "rejected");
+  const serverCount = count.status === "fulfilled" ? count.value : 1;
+  const rooms = allRooms.status === "fulfilled" ? allRooms.value : new Set<string>();
+  const sockets = fetched.status === "fulfilled" ? fetched.value : [];
+  const others = stats.status === "fulfilled" ? stats.value : [];
   const ids = new Set(sockets.map((s) => s.id));
   const byInstance = new Map<string, InstanceStats>();
   for (const stats of [localStats(), ...(others as InstanceStats[])]) byInstance.set(stats.instance, stats);
@@ -126,14 +145,31 @@ async function snapshot(): Promise<ClusterSnapshot> {
       .filter((room) => !ids.has(room))
       .sort(),
     instances: [...byInstance.values()].sort((a, b) => a.instance.localeCompare(b.instance)),
+    ...(failed ? { error: String((failed as PromiseRejectedResult).reason?.message ?? failed) } : {}),
   };
 }
 
 type Ack<T> = (result: T) => void;
+/** Most rooms one socket may be in besides its own: every room costs a channel and a chip in every panel. */
+const MAX_ROOMS = 10;
+/** The shape of Socket.IO socket ids (20 base64url characters), whose rooms are private. */
+const SOCKET_ID = /^[\w-]{20}$/;
+
+/** The client's ack if it sent a function, else nothing: a client must not be able to crash the instance. */
+function replyTo<T>(ack: unknown): Ack<T> {
+  return typeof ack === "function" ? (ack as Ack<T>) : () => {};
+}
 
 io.on("connection", (socket: Socket) => {
   const auth = socket.handshake.auth as { name?: unknown };
-  const who = typeof auth.name === "string" && auth.name.trim() !== "" ? auth.name.trim().slice(0, 32) : socket.id;
+  const given =
+    typeof auth.name === "string"
+      ? auth.name
+          .replace(/[\p{Cc}\p{Cf}]/gu, "")
+          .trim()
+          .slice(0, 32)
+      : "";
+  const who = given !== "" ? given : `anon-${socket.id.slice(0, 4)}`;
   socket.data = { name: who, instance: name };
   const rooms = () => [...socket.rooms].filter((room) => room !== socket.id);
   const system = (room: string, text: string) => io.to(room).emit("system", { room, text, at: Date.now() });
@@ -144,37 +180,45 @@ io.on("connection", (socket: Socket) => {
   void socket.join(DEFAULT_ROOM);
   system(DEFAULT_ROOM, `${who} joined ${DEFAULT_ROOM} on ${name}`);
 
-  socket.on("join", async (room: unknown, ack: Ack<{ rooms: string[] } | { error: string }>) => {
+  socket.on("join", async (room: unknown, ack: unknown) => {
+    const reply = replyTo<{ rooms: string[] } | { error: string }>(ack);
     const checked = checkRoom(room);
-    if (typeof checked !== "string") return ack?.(checked);
+    if (typeof checked !== "string") return reply(checked);
+    // a socket's own room is private, wherever the socket is: nobody else may join it
+    if (SOCKET_ID.test(checked)) return reply({ error: "room: names like socket ids are reserved" });
     if (!socket.rooms.has(checked)) {
+      if (rooms().length >= MAX_ROOMS) return reply({ error: `room: at most ${MAX_ROOMS} rooms per connection` });
       await socket.join(checked);
       system(checked, `${who} joined ${checked} on ${name}`);
     }
-    ack?.({ rooms: rooms() });
+    reply({ rooms: rooms() });
   });
 
-  socket.on("leave", async (room: unknown, ack: Ack<{ rooms: string[] } | { error: string }>) => {
+  socket.on("leave", async (room: unknown, ack: unknown) => {
+    const reply = replyTo<{ rooms: string[] } | { error: string }>(ack);
     const checked = checkRoom(room);
-    if (typeof checked !== "string") return ack?.(checked);
-    await socket.leave(checked);
-    ack?.({ rooms: rooms() });
+    if (typeof checked !== "string") return reply(checked);
+    if (checked !== socket.id) await socket.leave(checked);
+    reply({ rooms: rooms() });
   });
 
-  socket.on("message", (input: { room?: unknown; text?: unknown }, ack: Ack<{ ok: true } | { error: string }>) => {
-    const room = checkRoom(input?.room);
-    const text = checkText(input?.text);
-    if (typeof room !== "string") return ack?.(room);
-    if (typeof text !== "string") return ack?.(text);
-    if (!socket.rooms.has(room)) return ack?.({ error: `room: join ${room} first` });
+  socket.on("message", (input: unknown, ack: unknown) => {
+    const reply = replyTo<{ ok: true } | { error: string }>(ack);
+    const fields = (typeof input === "object" && input !== null ? input : {}) as { room?: unknown; text?: unknown };
+    const room = checkRoom(fields.room);
+    const text = checkText(fields.text);
+    if (typeof room !== "string") return reply(room);
+    if (typeof text !== "string") return reply(text);
+    if (!socket.rooms.has(room) || room === socket.id) return reply({ error: `room: join ${room} first` });
     const message: ChatMessage = { room, text, from: who, instance: name, at: Date.now() };
     io.to(room).emit("message", message);
-    ack?.({ ok: true });
+    reply({ ok: true });
   });
 
-  socket.on("cluster", (ack: Ack<ClusterSnapshot>) => {
-    snapshot().then(ack, (err: Error) =>
-      ack({ instance: name, serverCount: 0, rooms: [], instances: [localStats()], error: err.message }),
+  socket.on("cluster", (ack: unknown) => {
+    const reply = replyTo<ClusterSnapshot>(ack);
+    snapshot().then(reply, (err: Error) =>
+      reply({ instance: name, serverCount: 1, rooms: [], instances: [localStats()], error: err.message }),
     );
   });
 });
@@ -194,15 +238,3 @@ await new Promise<void>((resolve, reject) => {
 });
 console.log(`[${name}] Socket.IO instance on ${url()}`);
 process.send?.({ type: "ready", url: url() });
-
-async function shutdown() {
-  // a Redis client still waiting for an answer must not keep the instance alive: 1 s, then exit anyway
-  setTimeout(() => process.exit(0), 1000).unref();
-  io.close();
-  await Promise.allSettled([pubClient.close(), subClient.close()]);
-  process.exit(0);
-}
-process.once("SIGTERM", shutdown);
-process.once("SIGINT", shutdown);
-// the supervisor went away (Ctrl-C on the launcher, a failed test): do not outlive it
-process.once("disconnect", shutdown);

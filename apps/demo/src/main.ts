@@ -2,6 +2,7 @@
 // an HTTP worker publishing through @sio-redis/emitter. Prints the URLs; Ctrl-C stops everything it started.
 import { parseArgs } from "node:util";
 import { type RedisServer, startRedisServer } from "@sio-redis/testing";
+import { createClient } from "redis";
 import { type Demo, startDemo } from "./processes.js";
 
 const USAGE = `usage: pnpm demo [--instances N] [--port BASE] [--cron-ms MS]
@@ -13,7 +14,10 @@ const USAGE = `usage: pnpm demo [--instances N] [--port BASE] [--cron-ms MS]
 
 REDIS_URL=redis://host:port uses that Redis instead of starting a private redis-server.`;
 
-/** Exit codes: 2 a bad argument, 3 no redis-server to start, 4 a process failed to start. */
+/**
+ * Exit codes: 2 a bad argument, 3 no redis-server installed, 4 Redis not started or not reachable, 5 a process of
+ * the demo failed to start.
+ */
 function fail(message: string, code: number): never {
   console.error(`demo: ${message}`);
   process.exit(code);
@@ -21,9 +25,8 @@ function fail(message: string, code: number): never {
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    fail(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`, 2);
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) fail(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`, 2);
   return n;
 }
 
@@ -64,17 +67,39 @@ if (!redisUrl) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       fail("redis-server is not installed: apt-get install redis-server (or set REDIS_URL=redis://host:port)", 3);
     }
-    fail(`could not start redis-server: ${(err as Error).message}`, 3);
+    fail(`could not start redis-server: ${(err as Error).message}`, 4);
   }
   redisUrl = redis.url;
+  // a crash of the launcher must not leave the private Redis behind (the other processes follow their parent)
+  const { pid } = redis;
+  process.on("exit", () => {
+    if (redis && !redis.exited) process.kill(pid, "SIGTERM");
+  });
+} else {
+  await reachable(redisUrl);
+}
+
+/** Fails at once, in one line, when REDIS_URL does not answer (rather than every process retrying). */
+async function reachable(url: string): Promise<void> {
+  const client = createClient({ url, socket: { connectTimeout: 3000, reconnectStrategy: false } });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    await client.close();
+  } catch (err) {
+    fail(`REDIS_URL ${url} does not answer: ${(err as Error).message}`, 4);
+  }
 }
 
 let demo: Demo | undefined;
 let stopping = false;
+const starting = new AbortController();
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log("\nstopping every process of the demo…");
+    starting.abort(); // during startup: startDemo stops what it started
     await demo?.stop();
     await redis?.stop();
   }
@@ -84,10 +109,12 @@ process.once("SIGINT", () => void stopAll(0));
 process.once("SIGTERM", () => void stopAll(0));
 
 try {
-  demo = await startDemo({ redisUrl, instances, basePort, cronMs });
+  demo = await startDemo({ redisUrl, instances, basePort, cronMs, signal: starting.signal });
 } catch (err) {
-  console.error(`demo: ${(err as Error).message}`);
-  await stopAll(4);
+  if (!stopping) {
+    console.error(`demo: ${(err as Error).message}`);
+    await stopAll(5);
+  }
 }
 
 const running = demo as Demo;
@@ -100,7 +127,7 @@ ${running.instances.map((p) => `  instance ${p.name}  ${p.url}   (pid ${p.pid})`
 Open two instances in two browser tabs and chat between them. Try:
   curl -X POST ${running.worker.url}/notify -H 'content-type: application/json' -d '{"room":"lobby","text":"hello from curl"}'
   kill ${running.instances[0]?.pid}   # instance A goes away; the others keep working and its tabs move over
-Ctrl-C stops everything.
+Ctrl-C (or kill -INT ${process.pid}, this launcher) stops everything.
 `);
 for (const p of [...running.instances, running.worker, running.cron]) {
   void p.exit.then((how) => {

@@ -13,6 +13,8 @@ export interface DemoOptions {
   cronMs?: number;
   /** Receives every line the processes print, prefixed with their name. Default: this process's stdout/stderr. */
   log?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Aborting it during startup stops what was started (by PID) and rejects. */
+  signal?: AbortSignal;
 }
 
 /** One child process of the demo. */
@@ -50,13 +52,20 @@ function start(
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
+  // e.g. an IPC message to a child that just died: reported, never thrown at the launcher
+  child.on("error", (err) => log(`[${name}] ${err.message}`, "stderr"));
   for (const stream of ["stdout", "stderr"] as const) {
     let rest = "";
-    child[stream]?.setEncoding("utf8").on("data", (chunk: string) => {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) log(line, stream);
-    });
+    child[stream]
+      ?.setEncoding("utf8")
+      .on("data", (chunk: string) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) log(line, stream);
+      })
+      .on("end", () => {
+        if (rest !== "") log(rest, stream);
+      });
   }
   let url: string | undefined;
   const exit = new Promise<string>((resolve) =>
@@ -120,8 +129,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const stop = async () => {
     await Promise.all(all.map((p) => p.stop()));
   };
+  const aborted = new Promise<never>((_, reject) => {
+    const abort = () => reject(new Error("stopped while starting"));
+    if (options.signal?.aborted) abort();
+    options.signal?.addEventListener("abort", abort, { once: true });
+  });
+  aborted.catch(() => {}); // an abort after startup is not this function's business
   try {
-    await Promise.all(started.map((s) => s.ready));
+    await Promise.race([Promise.all(started.map((s) => s.ready)), aborted]);
   } catch (err) {
     await stop();
     throw err;
@@ -134,6 +149,6 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     instances: instances.map((p): Endpoint => ({ name: p.name, url: p.url ?? "" })),
     workerUrl: worker.url ?? "",
   };
-  for (const { child } of started.slice(0, count)) child.send(peers);
+  for (const { child } of started.slice(0, count)) if (child.connected) child.send(peers);
   return { instances, worker, cron, stop };
 }

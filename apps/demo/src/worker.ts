@@ -2,12 +2,12 @@
 // @sio-redis/emitter, like a backend job that has no Socket.IO of its own.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { chatEmitter, stopWith } from "./emitter.js";
+import { chatEmitter } from "./emitter.js";
 import { checkRoom, checkText, DEFAULT_ROOM } from "./messages.js";
 
 const HOST = "127.0.0.1";
 const MAX_BODY = 16 * 1024;
-const chat = await chatEmitter("HTTP worker");
+const chat = await chatEmitter("HTTP worker", () => server.close());
 
 function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
@@ -17,13 +17,24 @@ const server = http.createServer((req, res) => {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   if (path !== "/notify") return reply(res, 404, { error: "not found: POST /notify" });
   if (req.method !== "POST") return reply(res, 405, { error: "method: use POST" });
+  // JSON only: a web page cannot send that cross-origin without asking first (CORS preflight)
+  if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
+    return reply(res, 415, { error: "content-type: application/json is required" });
+  }
   let body = "";
+  let tooLarge = false;
   req.setEncoding("utf8");
   req.on("data", (chunk: string) => {
+    if (tooLarge) return;
     body += chunk;
-    if (body.length > MAX_BODY) req.destroy();
+    if (body.length > MAX_BODY) {
+      tooLarge = true;
+      res.setHeader("connection", "close");
+      reply(res, 413, { error: `body: at most ${MAX_BODY} bytes` });
+    }
   });
   req.on("end", async () => {
+    if (tooLarge) return;
     let input: { room?: unknown; text?: unknown };
     try {
       input = JSON.parse(body) as typeof input;
@@ -54,7 +65,3 @@ await new Promise<void>((resolve, reject) => {
 const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
 console.log(`[worker] POST ${url}/notify`);
 process.send?.({ type: "ready", url });
-stopWith(async () => {
-  server.close();
-  await chat.close();
-});

@@ -45,9 +45,11 @@ async function open(name: string): Promise<Page> {
   return page;
 }
 
+/** Joins `room` and waits until the page has it as the room it sends to (the server confirmed the join). */
 async function join(page: Page, room: string): Promise<void> {
   await page.fill("#room-input", room);
   await page.click("#join");
+  await page.locator('#joined-rooms [aria-pressed="true"]', { hasText: room }).waitFor({ timeout: WAIT_MS });
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -59,15 +61,21 @@ function message(page: Page, text: string) {
   return page.locator("#messages li.message", { hasText: text });
 }
 
-test("two pages on two instances chat in a room, see the HTTP worker's message and a 3-server cluster", async () => {
+test("two pages on two instances chat in a room, see the HTTP worker's message and a 3-server cluster", {
+  timeout: 60_000,
+}, async () => {
   const [pageA, pageB] = await Promise.all([open("A"), open("B")]);
   assert.match((await pageA.textContent("#instance")) ?? "", /\bA\b/);
   assert.match((await pageB.textContent("#instance")) ?? "", /\bB\b/);
 
   await Promise.all([join(pageA, "browsers"), join(pageB, "browsers")]);
-  // the joins are confirmed once the other page's presence notice arrives; then each page talks to the other
   await send(pageA, "hello from A");
   await message(pageB, "hello from A").waitFor({ timeout: WAIT_MS });
+  assert.match(
+    (await message(pageB, "hello from A").textContent()) ?? "",
+    /#browsers/,
+    "sent to the room, not the lobby",
+  );
   await send(pageB, "hello from B");
   await message(pageA, "hello from B").waitFor({ timeout: WAIT_MS });
 
@@ -89,9 +97,12 @@ test("two pages on two instances chat in a room, see the HTTP worker's message a
   mkdirSync(ARTIFACTS, { recursive: true });
   await pageA.screenshot({ path: new URL("demo-instance-A.png", ARTIFACTS).pathname, fullPage: true });
   await pageB.screenshot({ path: new URL("demo-instance-B.png", ARTIFACTS).pathname, fullPage: true });
+  await Promise.all([pageA.close(), pageB.close()]);
 });
 
-test("an instance killed under a page: it moves to a live instance, re-joins its rooms, the panel shows 2 servers", async () => {
+test("an instance killed under a page: it moves to a live instance, re-joins its rooms, the panel shows 2 servers", {
+  timeout: 60_000,
+}, async () => {
   const [pageA, pageB] = await Promise.all([open("A"), open("B")]);
   await Promise.all([join(pageA, "failover"), join(pageB, "failover")]);
   await send(pageA, "before the kill");

@@ -16,14 +16,20 @@ function url(name: string): string {
   return instance.url;
 }
 
-async function notify(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  body: string,
+  contentType = "application/json",
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${run.demo.worker.url}/notify`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
+    headers: { "content-type": contentType },
+    body,
+    signal: AbortSignal.timeout(3000),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+const notify = (body: unknown) => post(JSON.stringify(body));
 
 before(async () => {
   run = await runDemo(300);
@@ -34,7 +40,7 @@ after(async () => {
   await run?.stop();
 });
 
-describe("the demo, across processes", { concurrency: 1 }, () => {
+describe("the demo, across processes", { concurrency: 1, timeout: 60_000 }, () => {
   let a: ChatClient;
   let b: ChatClient;
   let c: ChatClient;
@@ -75,6 +81,10 @@ describe("the demo, across processes", { concurrency: 1 }, () => {
     const bad = await notify({ room: "team" });
     assert.equal(bad.status, 400);
     assert.match(String(bad.json.error), /^text:/);
+    assert.equal((await post("{not json")).status, 400);
+    assert.equal((await post('{"text":"x"}', "text/plain")).status, 415, "no cross-site form posts");
+    const huge = await post(JSON.stringify({ text: "x".repeat(20_000) }));
+    assert.deepEqual(huge, { status: 413, json: { error: "body: at most 16384 bytes" } });
     assert.equal(
       b.messages.some((m) => m.text === "worker to team"),
       false,
@@ -82,7 +92,25 @@ describe("the demo, across processes", { concurrency: 1 }, () => {
     );
   });
 
+  test("a client's odd events get an error or nothing, never a crash of its instance", async () => {
+    const raw = b.socket;
+    raw.emit("join", "x", 5); // an ack that is not a function
+    raw.emit("message", { room: "lobby", text: "hi" }, "not a function");
+    raw.emit("message", null);
+    raw.emit("cluster");
+    assert.deepEqual(await b.request("join", { room: 1 }), { error: "room: a non-empty name is required" });
+    assert.deepEqual(await b.request("join", a.socket.id), { error: "room: names like socket ids are reserved" });
+    assert.deepEqual(await b.request("message", { room: "team", text: "x" }), { error: "room: join team first" });
+    // still serving; the join with a bad ack did happen, and is undone here
+    assert.deepEqual(await b.request("leave", "x"), { rooms: ["lobby"] });
+  });
+
   test("fetchSockets, allRooms and serverSideEmit see all instances", async () => {
+    // the cron job's ticks show in every instance's delivery rate
+    await until(
+      async () => (await b.cluster()).instances.every((s) => s.history.some((n) => n > 0)),
+      "deliveries counted on every instance",
+    );
     const snapshot = await b.cluster();
     assert.equal(snapshot.instance, "B");
     assert.equal(snapshot.serverCount, 3);

@@ -9,19 +9,24 @@ export function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The arguments of the next `event` on `target`, within `ms`. */
+/** The arguments of the next `event` on `target`, within `ms`; on timeout its listener is removed. */
 export function next(
-  target: { once(event: string, listener: (...args: unknown[]) => void): unknown },
+  target: {
+    once(event: string, listener: (...args: unknown[]) => void): unknown;
+    off?(event: string, listener: (...args: unknown[]) => void): unknown;
+  },
   event: string,
   ms = 3000,
 ): Promise<unknown[]> {
-  return within(
-    new Promise<unknown[]>((resolve) => {
-      target.once(event, (...args: unknown[]) => resolve(args));
-    }),
-    `event "${event}"`,
-    ms,
-  );
+  let listener: ((...args: unknown[]) => void) | undefined;
+  const arrived = new Promise<unknown[]>((resolve) => {
+    listener = (...args: unknown[]) => resolve(args);
+    target.once(event, listener);
+  });
+  return within(arrived, `event "${event}"`, ms).catch((err: unknown) => {
+    if (listener) target.off?.(event, listener);
+    throw err;
+  });
 }
 
 /** Polls `check` until it is true (for state only observable by asking); bounded by `ms`. */
