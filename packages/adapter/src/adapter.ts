@@ -24,6 +24,7 @@ import {
 import {
   ackCollector,
   type Collector,
+  checkTimeout,
   eachServer,
   noop,
   type QuerySpec,
@@ -101,13 +102,6 @@ function newUid(): string {
   return [...randomBytes(6)].map((b) => UID_ALPHABET[b % UID_ALPHABET.length]).join("");
 }
 
-function checkTimeout(value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
-    throw new RangeError(`requestsTimeout must be a whole number of ms between 1 and 2^31-1, got ${String(value)}`);
-  }
-  return value;
-}
-
 function selector(opts: BroadcastOptions): { rooms: Room[]; except: Room[] } {
   return { rooms: [...opts.rooms], except: [...(opts.except ?? [])] };
 }
@@ -164,7 +158,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     this.prefix = opts.key ?? DEFAULT_PREFIX;
     this.pubClient = pubClient;
     this.subClient = subClient;
-    this.requestsTimeout = checkTimeout(opts.requestsTimeout ?? DEFAULT_REQUESTS_TIMEOUT);
+    this.requestsTimeout = checkTimeout(opts.requestsTimeout ?? DEFAULT_REQUESTS_TIMEOUT, "requestsTimeout");
     this.#parser = opts.parser;
     this.#specific = opts.publishOnSpecificResponseChannel ?? true;
     this.#multiplex = opts.withChannelMultiplexing ?? true;
@@ -813,7 +807,7 @@ export function createAdapter(pubClient: unknown, subClient: unknown, opts?: Red
   if (pubClient === subClient) {
     throw new TypeError("pubClient and subClient must be two connections, e.g. subClient = pubClient.duplicate()");
   }
-  if (opts?.requestsTimeout !== undefined) checkTimeout(opts.requestsTimeout);
+  if (opts?.requestsTimeout !== undefined) checkTimeout(opts.requestsTimeout, "requestsTimeout");
   // a function, not an arrow: Socket.IO calls it with `new`
   return function RedisAdapterFactory(nsp: unknown) {
     return new RedisAdapter(nsp as Namespace, pubClient, subClient, opts);

@@ -13,6 +13,7 @@ import {
 } from "@sio-redis/protocol";
 import {
   attempt,
+  checkTimeout,
   eachServer,
   QueryTimeoutError,
   quiet,
@@ -31,7 +32,6 @@ import {
   type AckResponse,
   BroadcastOperator,
   checkEventName,
-  checkTimeout,
   type DefaultEventsMap,
   type EmitArgs,
   type EmitterParser,

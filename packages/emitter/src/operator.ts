@@ -16,6 +16,7 @@ import {
 import {
   ackCollector,
   attempt,
+  checkTimeout,
   eachServer,
   noop,
   QueryTimeoutError,
@@ -123,17 +124,6 @@ export function checkEventName(ev: unknown, reserved: ReadonlySet<string> = CLIE
   if (typeof ev === "string" && reserved.has(ev)) {
     throw new Error(`"${ev}" is a reserved event name and cannot be emitted`);
   }
-}
-
-// setTimeout fires at once for anything above 2^31 - 1 ms (about 24.8 days).
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** Throws a RangeError naming `name` unless `ms` is a usable timer delay. */
-export function checkTimeout(ms: number, name: string): number {
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TIMEOUT_MS) {
-    throw new RangeError(`${name} must be a number of ms from 0 to ${MAX_TIMEOUT_MS}, got ${ms}`);
-  }
-  return ms;
 }
 
 function toList(rooms: Room | readonly Room[]): Room[] {

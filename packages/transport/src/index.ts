@@ -26,6 +26,7 @@ export {
 export {
   ackCollector,
   type Collector,
+  checkTimeout,
   eachServer,
   type QuerySpec,
   QueryTimeoutError,

@@ -304,6 +304,25 @@ export class Requests {
   }
 }
 
+// setTimeout fires at once for anything above 2^31 - 1 ms (about 24.8 days).
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Throws a RangeError naming `name` unless `ms` is a usable timer delay (0 to 2^31 - 1; a longer one would fire
+ * at once).
+ *
+ * @example
+ * ```ts
+ * const requestsTimeout = checkTimeout(options.requestsTimeout ?? 5000, "requestsTimeout");
+ * ```
+ */
+export function checkTimeout(ms: unknown, name: string): number {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > MAX_TIMEOUT_MS) {
+    throw new RangeError(`${name} must be a number of ms from 0 to ${MAX_TIMEOUT_MS}, got ${String(ms)}`);
+  }
+  return ms;
+}
+
 /** Waits for `promise` (never rejecting) at most `ms`. */
 export function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
