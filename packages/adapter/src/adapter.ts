@@ -26,6 +26,7 @@ import {
   type Collector,
   checkTimeout,
   eachServer,
+  gather,
   noop,
   type QuerySpec,
   QueryTimeoutError,
@@ -394,16 +395,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       timeoutMs: this.requestsTimeout,
       timeoutLead: "timeout reached while waiting for sockets response: ",
       build: (requestId) => ({ type: RequestType.SOCKETS, uid: this.uid, requestId, rooms: [...rooms] }),
-      collector: (expected) => {
-        const found: string[] = [];
-        return eachServer(
-          expected,
-          (r) => {
-            if (r.type === RequestType.SOCKETS) for (const id of r.sockets) found.push(id);
-          },
-          () => found,
-        );
-      },
+      collector: (expected) => gather(expected, (r) => (r.type === RequestType.SOCKETS ? r.sockets : undefined)),
     });
     for (const id of remote) ids.add(id);
     return ids;
@@ -422,16 +414,8 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       type: RequestType.SERVER_SIDE_EMIT,
       timeoutMs: this.requestsTimeout,
       build: (requestId) => ({ type: RequestType.SERVER_SIDE_EMIT, uid: this.uid, requestId, data }),
-      collector: (expected) => {
-        const responses: unknown[] = [];
-        return eachServer(
-          expected,
-          (r) => {
-            if (r.type === RequestType.SERVER_SIDE_EMIT) responses.push(r.data);
-          },
-          () => responses,
-        );
-      },
+      collector: (expected) =>
+        gather(expected, (r) => (r.type === RequestType.SERVER_SIDE_EMIT ? [r.data] : undefined)),
     }).then(
       (responses) => this.#callBack("serverSideEmit", () => ack(null, responses)),
       (err: Error) => {
@@ -766,16 +750,9 @@ export class RedisAdapter extends Adapter implements ErrorSink {
 
 /** REMOTE_FETCH answers from every server, in arrival order. */
 function fetchedSockets(expected: number, done?: (found: FetchedSocket[]) => boolean): Collector<FetchedSocket[]> {
-  const found: FetchedSocket[] = [];
-  const each = eachServer(
-    expected,
-    (r) => {
-      if (r.type === RequestType.REMOTE_FETCH) for (const socket of r.sockets) found.push(socket);
-    },
-    () => found,
-  );
+  const each = gather(expected, (r) => (r.type === RequestType.REMOTE_FETCH ? r.sockets : undefined));
   if (!done) return each;
-  return { ...each, add: (r) => each.add(r) || done(found) };
+  return { ...each, add: (r) => each.add(r) || done(each.result()) };
 }
 
 /** The function Socket.IO's `io.adapter()` takes: it calls it with `new` for each namespace. */

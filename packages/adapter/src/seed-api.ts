@@ -2,7 +2,7 @@
 // top of requests that @socket.io/redis-adapter 8.3 also answers, so that it works in mixed clusters too.
 // customRequest is the one extension (type 100): official servers do not answer it.
 import { type FetchedSocket, RequestType, type Room } from "@sio-redis/protocol";
-import { type Collector, eachServer, noop, type QuerySpec, QueryTimeoutError } from "@sio-redis/transport";
+import { type Collector, gather, noop, type QuerySpec, QueryTimeoutError } from "@sio-redis/transport";
 import type { SocketId } from "socket.io-adapter";
 
 /** A Node-style callback: `(err)` on failure, `(null, result)` on success. */
@@ -161,16 +161,8 @@ export function seedApi(ctx: SeedContext) {
           type: RequestType.CUSTOM_REQUEST,
           timeoutMs: ctx.timeoutMs(),
           build: (requestId) => ({ type: RequestType.CUSTOM_REQUEST, uid: ctx.uid(), requestId, data }),
-          collector: (expected) => {
-            const answers: unknown[] = [];
-            return eachServer(
-              expected,
-              (r) => {
-                if (r.type === RequestType.CUSTOM_REQUEST) answers.push(r.data);
-              },
-              () => answers,
-            );
-          },
+          collector: (expected) =>
+            gather(expected, (r) => (r.type === RequestType.CUSTOM_REQUEST ? [r.data] : undefined)),
         });
         return await withOwn(replies);
       } catch (err) {

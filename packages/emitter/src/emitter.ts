@@ -15,6 +15,7 @@ import {
   attempt,
   checkTimeout,
   eachServer,
+  gather,
   QueryTimeoutError,
   quiet,
   RecentRooms,
@@ -420,16 +421,8 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         type: RequestType.SERVER_SIDE_EMIT,
         timeoutMs: ctx.requestsTimeout,
         build: (requestId) => ({ type: RequestType.SERVER_SIDE_EMIT, uid: ctx.uid, requestId, data: [ev, ...args] }),
-        collector: (expected) => {
-          const responses: unknown[] = [];
-          return eachServer(
-            expected,
-            (response) => {
-              if (response.type === RequestType.SERVER_SIDE_EMIT) responses.push(response.data);
-            },
-            () => responses,
-          );
-        },
+        collector: (expected) =>
+          gather(expected, (r) => (r.type === RequestType.SERVER_SIDE_EMIT ? [r.data] : undefined)),
       });
     });
   }

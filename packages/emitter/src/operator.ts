@@ -17,7 +17,7 @@ import {
   ackCollector,
   attempt,
   checkTimeout,
-  eachServer,
+  gather,
   noop,
   QueryTimeoutError,
   quiet,
@@ -418,15 +418,8 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
         timeoutMs: this.#timeout ?? ctx.requestsTimeout,
         build: (requestId) => ({ type: RequestType.REMOTE_FETCH, uid: ctx.uid, requestId, opts }),
         collector: (expected) => {
-          const found: FetchedSocket[] = [];
-          return eachServer(
-            expected,
-            (response) => {
-              // one by one: spreading a server's answer of 100k+ sockets would overflow the stack
-              if (response.type === RequestType.REMOTE_FETCH) for (const socket of response.sockets) found.push(socket);
-            },
-            () => found.map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)),
-          );
+          const found = gather(expected, (r) => (r.type === RequestType.REMOTE_FETCH ? r.sockets : undefined));
+          return { ...found, result: () => found.result().map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)) };
         },
       }),
     );

@@ -28,6 +28,7 @@ export {
   type Collector,
   checkTimeout,
   eachServer,
+  gather,
   type QuerySpec,
   QueryTimeoutError,
   Requests,

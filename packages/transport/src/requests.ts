@@ -384,3 +384,27 @@ export function eachServer<T>(
     settle: (live) => answered >= live,
   };
 }
+
+/**
+ * Requests answered once by each server with a list: the items `pick` finds in each answer, in arrival order.
+ * `pick` gives nothing for answers of another type.
+ *
+ * @example
+ * ```ts
+ * gather(expected, (r) => (r.type === RequestType.SOCKETS ? r.sockets : undefined));
+ * ```
+ */
+export function gather<I>(
+  expected: number,
+  pick: (response: ClassicResponse) => Iterable<I> | undefined,
+): Collector<I[]> {
+  const items: I[] = [];
+  return eachServer(
+    expected,
+    (response) => {
+      // one by one: spreading an answer of 100k+ sockets would overflow the stack
+      for (const item of pick(response) ?? []) items.push(item);
+    },
+    () => items,
+  );
+}
