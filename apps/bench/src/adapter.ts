@@ -13,6 +13,7 @@
 //   env: PIN=0 (no cpu pinning), FANOUT_EMITS=1000, ROOM_EMITS=5000, REQUESTS=30, CHURN_CYCLES=500
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { seededRandom } from "@sio-redis/testing";
 import type { Socket as ClientSocket } from "socket.io-client";
 import {
   type Candidate,
@@ -112,18 +113,6 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
-
-/** Small seeded PRNG (mulberry32), so that every candidate gets the same "random" rooms in a round. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Per-candidate samples, filled round by round. */
@@ -332,7 +321,8 @@ async function rooms(rounds: number): Promise<void> {
     }
     const once = async (cluster: Cluster, round: number, record: boolean) => {
       const { tally, perRoom } = tallies.get(cluster) as { tally: Tally; perRoom: number[] };
-      const next = random(round + 1);
+      // seeded: every candidate gets the same "random" rooms in a round
+      const next = seededRandom(round + 1);
       const targets = Array.from({ length: ROOM_EMITS }, () => Math.floor(next() * ROOMS));
       const expected = new Array<number>(ROOMS).fill(0);
       for (const t of targets) expected[t] = (expected[t] as number) + 1;
@@ -412,7 +402,7 @@ const USER_AGENT =
 
 /** What a browser behind a proxy sends, give or take: headers, cookies, a token, some query parameters. */
 function realisticHandshake(i: number) {
-  const next = random(1000 + i);
+  const next = seededRandom(1000 + i);
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join("");
   const b64 = (n: number) => Buffer.from(hex(n * 2), "hex").toString("base64url");
   const auth: ClientAuth = {

@@ -21,7 +21,7 @@ import {
   ProtocolError,
   RequestType,
 } from "@sio-redis/protocol";
-import { type RedisServer, startRedisServer } from "@sio-redis/testing";
+import { type RedisServer, seededRandom, startRedisServer } from "@sio-redis/testing";
 import { createClient } from "redis";
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
@@ -30,18 +30,6 @@ import { until, within } from "./harness.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`# fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
-
-/** mulberry32: a small, good enough PRNG with a 32-bit seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const crashes: unknown[] = [];
 const onCrash = (err: unknown) => {
@@ -317,7 +305,7 @@ for (const multiplex of [true, false]) {
   test(`fuzzing a server (${mode}): it stays up, delivers only the real broadcasts, counts the rest`, {
     timeout: 30_000,
   }, async (t) => {
-    const random = prng(SEED + (multiplex ? 0 : 1));
+    const random = seededRandom(SEED + (multiplex ? 0 : 1));
     const nodes: Node[] = [];
     const closers: Array<() => Promise<unknown>> = [];
     try {
