@@ -11,7 +11,7 @@ import { createClient } from "redis";
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import redisAdapterDefault, { type RedisAdapter, type RedisAdapterFactory, redisAdapter } from "../src/index.js";
-import { until, within } from "./harness.js";
+import { reachAll, until, within } from "./harness.js";
 
 function plainClient(url: string) {
   return createClient({ url });
@@ -107,26 +107,7 @@ async function closeAll(): Promise<void> {
 }
 
 /** Waits until an io.emit() of `from` reaches every one of `targets`; returns how many probes that took. */
-async function reaches(from: Node, targets: ClientSocket[], ms = 3000): Promise<number> {
-  let probe = 0;
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const token = `p${++probe}`;
-    const seen = new Set<ClientSocket>();
-    const offs = targets.map((socket) => {
-      const listener = (t: string) => {
-        if (t === token) seen.add(socket);
-      };
-      socket.on("probe", listener);
-      return () => socket.off("probe", listener);
-    });
-    from.io.emit("probe", token);
-    await until(() => seen.size === targets.length, "probe", 100).catch(() => {});
-    for (const off of offs) off();
-    if (seen.size === targets.length) return probe;
-    if (Date.now() > deadline) throw new Error("broadcasts do not reach every client");
-  }
-}
+const reaches = (from: Node, targets: ClientSocket[]) => reachAll(from.io, targets, "broadcasts");
 
 /** Two servers on `make()`'s factories: broadcasts both ways and to a room. Returns them for more checks. */
 async function pairOfServers(make: () => RedisAdapterFactory): Promise<[Node, Node, ClientSocket, ClientSocket]> {

@@ -15,7 +15,7 @@ import { createClient as createClient4 } from "redis4";
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import { type AdapterConstructor, createAdapter, type RedisAdapter, redisAdapter } from "../src/index.js";
-import { until, within } from "./harness.js";
+import { reachAll, until, within } from "./harness.js";
 
 // --- process-level crash detection ------------------------------------------------------------------------
 
@@ -241,26 +241,8 @@ async function connectClient(port: number, rooms: string[], sockets: ClientSocke
 }
 
 /** Waits until a broadcast from `from` reaches every one of `targets` (subscriptions complete asynchronously). */
-async function crossReady(from: SioNode, targets: ClientSocket[], ms = 3000): Promise<void> {
-  let probe = 0;
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const token = `p${++probe}`;
-    const seen = new Set<ClientSocket>();
-    const listeners = targets.map((socket) => {
-      const listener = (t: string) => {
-        if (t === token) seen.add(socket);
-      };
-      socket.on("__probe", listener);
-      return () => socket.off("__probe", listener);
-    });
-    from.io.emit("__probe", token);
-    await until(() => seen.size === targets.length, "probe", 100).catch(() => {});
-    for (const off of listeners) off();
-    if (seen.size === targets.length) return;
-    if (Date.now() > deadline) throw new Error(`broadcasts of port ${from.port} do not reach every client`);
-  }
-}
+const crossReady = (from: SioNode, targets: ClientSocket[]) =>
+  reachAll(from.io, targets, `broadcasts of port ${from.port}`).then(() => undefined);
 
 function plainClient(url: string) {
   return createClient({ url });

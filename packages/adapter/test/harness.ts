@@ -14,6 +14,31 @@ import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 
 export { next, until, within };
 
+/**
+ * Emits `__probe` from `io` until one probe reaches every one of `targets` (subscriptions complete
+ * asynchronously), 100 ms per probe, for `ms` at most; returns how many probes that took.
+ */
+export async function reachAll(io: Server, targets: readonly ClientSocket[], what: string, ms = 3000): Promise<number> {
+  let probe = 0;
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const token = `p${++probe}`;
+    const seen = new Set<ClientSocket>();
+    const offs = targets.map((socket) => {
+      const listener = (t: string) => {
+        if (t === token) seen.add(socket);
+      };
+      socket.on("__probe", listener);
+      return () => socket.off("__probe", listener);
+    });
+    io.emit("__probe", token);
+    await until(() => seen.size === targets.length, "probe", 100).catch(() => {});
+    for (const off of offs) off();
+    if (seen.size === targets.length) return probe;
+    if (Date.now() > deadline) throw new Error(`${what} do not reach every client`);
+  }
+}
+
 /** A promise and its resolve function (Promise.withResolvers is Node 22+). */
 export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
