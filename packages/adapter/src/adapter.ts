@@ -230,12 +230,9 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
       const wire = wireOptions(opts);
-      const [single] = wire.rooms;
-      // after socketsJoin(single), servers that had no member of it may not be listening on its channel yet
-      const channel =
-        wire.rooms.length === 1 && single !== undefined && this.#recentJoins.has(single)
-          ? this.#channels.broadcast
-          : this.#channels.forBroadcast(wire.rooms);
+      // after socketsJoin(room), servers that had no member of it may not be listening on its channel yet
+      const { broadcast, forBroadcast } = this.#channels;
+      const channel = this.#recentJoins.channelFor(wire.rooms, forBroadcast(wire.rooms), broadcast);
       this.#publish(channel, encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }));
     }
     super.broadcast(packet, opts);

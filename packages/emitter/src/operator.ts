@@ -274,15 +274,15 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
       );
       return quiet(acks.then(noop));
     }
-    const { channel, encode, single } = this.#broadcast();
+    const { channel, encode, rooms } = this.#broadcast();
     const ctx = this.#ctx;
-    // after socketsJoin(single), servers that had no member of it may not be listening on its channel yet
-    const where = single !== undefined && ctx.recentJoins.has(single) ? ctx.channels.broadcast : channel;
+    // after socketsJoin(room), servers that had no member of it may not be listening on its channel yet
+    const where = ctx.recentJoins.channelFor(rooms, channel, ctx.channels.broadcast);
     return ctx.pub.publish(where, encode([ev, ...args]));
   }
 
   // Operators are immutable, so the channel and the bytes of all but the event are worked out once per operator.
-  #prepared: { channel: string; single: Room | undefined; encode: (event: unknown[]) => Payload } | undefined;
+  #prepared: { channel: string; rooms: Room[]; encode: (event: unknown[]) => Payload } | undefined;
 
   #broadcast() {
     if (!this.#prepared) {
@@ -291,7 +291,7 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
       const opts = { rooms, except: listOf(this.#except), flags: this.#flags };
       this.#prepared = {
         channel: ctx.channels.forBroadcast(rooms),
-        single: rooms.length === 1 ? rooms[0] : undefined,
+        rooms,
         encode: broadcastEncoder({ uid: EMITTER_UID, nsp: ctx.nsp, opts }, { style: "emitter", parser: ctx.parser }),
       };
     }

@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 export { attempt, noop, quiet } from "./promises.js";
-export { JOIN_SETTLE_MS, RecentRooms } from "./recent-rooms.js";
+export { RecentRooms } from "./recent-rooms.js";
 export {
   isIoRedis,
   isNodeRedis,

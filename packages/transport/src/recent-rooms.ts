@@ -5,7 +5,7 @@
 import type { Room } from "@sio-redis/protocol";
 
 /** How long a joined room keeps its broadcasts on the broadcast channel: far above a server's reaction time. */
-export const JOIN_SETTLE_MS = 2000;
+const JOIN_SETTLE_MS = 2000;
 
 /**
  * Remembers rooms for `windowMs`.
@@ -39,6 +39,15 @@ export class RecentRooms {
     if (this.#until.size === 0) return false;
     this.#prune();
     return this.#until.has(String(room));
+  }
+
+  /**
+   * Where a broadcast to `rooms` goes: `usual` (the channel the protocol names for them), except that a broadcast
+   * to one recently joined room goes on the namespace's `broadcast` channel.
+   */
+  channelFor(rooms: readonly Room[], usual: string, broadcast: string): string {
+    const [single] = rooms;
+    return rooms.length === 1 && single !== undefined && this.has(single) ? broadcast : usual;
   }
 
   #prune(): void {
