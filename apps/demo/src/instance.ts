@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createAdapter, type RedisAdapter } from "@sio-redis/adapter";
 import { createClient } from "redis";
 import { Server, type Socket } from "socket.io";
+import { exitOnStop } from "./lifecycle.js";
 import {
   type ChatMessage,
   type ClusterSnapshot,
@@ -17,15 +18,7 @@ import {
   type PeersMessage,
 } from "./messages.js";
 
-// Stop handlers first: a supervisor that goes away during startup must not leave this process behind.
-let closing: (() => Promise<unknown>) | undefined;
-function stop(): void {
-  setTimeout(() => process.exit(0), 1000).unref(); // a Redis client still waiting must not keep it alive
-  (closing?.() ?? Promise.resolve()).finally(() => process.exit(0));
-}
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-process.once("disconnect", stop); // the supervisor went away (Ctrl-C on the launcher, a failed test)
+const onStop = exitOnStop();
 
 const name = process.env.INSTANCE ?? "A";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -84,7 +77,7 @@ for (const client of [pubClient, subClient]) {
   // Redis going away is part of the demo: reconnection is the client's job, the log says what happened
   client.on("error", (err: Error) => console.error(`[${name}] redis: ${err.message}`));
 }
-closing = () => Promise.allSettled([pubClient.close(), subClient.close()]);
+onStop(() => Promise.allSettled([pubClient.close(), subClient.close()]));
 await Promise.all([pubClient.connect(), subClient.connect()]);
 
 const io = new Server(httpServer, {
