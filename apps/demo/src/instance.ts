@@ -2,11 +2,11 @@
 // Run by the supervisor (processes.ts) with INSTANCE, REDIS_URL and PORT in its environment.
 import { readFile } from "node:fs/promises";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createAdapter, type RedisAdapter } from "@sio-redis/adapter";
 import { createClient } from "redis";
 import { Server, type Socket } from "socket.io";
 import { exitOnStop } from "./lifecycle.js";
+import { listen } from "./listen.js";
 import {
   type ChatMessage,
   type ClusterSnapshot,
@@ -23,11 +23,12 @@ const onStop = exitOnStop();
 const name = process.env.INSTANCE ?? "A";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const wantedPort = Number(process.env.PORT ?? 0);
-const HOST = "127.0.0.1";
+/** This instance's URL, once it listens (requests, which use it, come after that). */
+let selfUrl = "";
 
 let peers: Endpoint[] = [];
 /** Every instance of the demo; only this one until the supervisor has told it the others. */
-const knownInstances = (): Endpoint[] => (peers.length > 0 ? peers : [{ name, url: url() }]);
+const knownInstances = (): Endpoint[] => (peers.length > 0 ? peers : [{ name, url: selfUrl }]);
 /** Pages of any instance of the demo may connect (failover), and nothing else. */
 const allowedOrigin = (origin: string | undefined) =>
   origin === undefined || knownInstances().some((p) => p.url === origin);
@@ -56,7 +57,7 @@ const httpServer = http.createServer(async (req, res) => {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   if (path === "/config.json") {
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(JSON.stringify({ instance: name, url: url(), instances: knownInstances(), workerUrl }));
+    res.end(JSON.stringify({ instance: name, url: selfUrl, instances: knownInstances(), workerUrl }));
     return;
   }
   const file = STATIC[path];
@@ -216,18 +217,6 @@ io.on("connection", (socket: Socket) => {
   });
 });
 
-function url(): string {
-  const { port } = httpServer.address() as AddressInfo;
-  return `http://${HOST}:${port}`;
-}
-
-// the wanted port, or any free one if it is taken
-await new Promise<void>((resolve, reject) => {
-  httpServer.once("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EADDRINUSE" || wantedPort === 0) return reject(err);
-    httpServer.listen(0, HOST, resolve);
-  });
-  httpServer.listen(wantedPort, HOST, resolve);
-});
-console.log(`[${name}] Socket.IO instance on ${url()}`);
-process.send?.({ type: "ready", url: url() });
+selfUrl = await listen(httpServer, wantedPort);
+console.log(`[${name}] Socket.IO instance on ${selfUrl}`);
+process.send?.({ type: "ready", url: selfUrl });

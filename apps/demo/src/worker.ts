@@ -1,11 +1,10 @@
 // The HTTP worker: `POST /notify {"room": "lobby", "text": "hi"}` publishes to that room on every instance through
 // @sio-redis/emitter, like a backend job that has no Socket.IO of its own.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { chatEmitter } from "./emitter.js";
+import { listen } from "./listen.js";
 import { checkRoom, checkText, DEFAULT_ROOM } from "./messages.js";
 
-const HOST = "127.0.0.1";
 const MAX_BODY = 16 * 1024;
 const chat = await chatEmitter("HTTP worker", () => server.close());
 
@@ -54,14 +53,6 @@ const server = http.createServer((req, res) => {
   });
 });
 
-const wanted = Number(process.env.PORT ?? 0);
-await new Promise<void>((resolve, reject) => {
-  server.once("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EADDRINUSE" || wanted === 0) return reject(err);
-    server.listen(0, HOST, resolve);
-  });
-  server.listen(wanted, HOST, resolve);
-});
-const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
+const url = await listen(server, Number(process.env.PORT ?? 0));
 console.log(`[worker] POST ${url}/notify`);
 process.send?.({ type: "ready", url });
