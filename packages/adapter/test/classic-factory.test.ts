@@ -8,10 +8,10 @@ import { after, before, test } from "node:test";
 import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { Server, type Socket as ServerSocket } from "socket.io";
-import { type Socket as ClientSocket, io as connect } from "socket.io-client";
+import { Server } from "socket.io";
+import type { Socket as ClientSocket } from "socket.io-client";
 import redisAdapterDefault, { type RedisAdapter, type RedisAdapterFactory, redisAdapter } from "../src/index.js";
-import { reachAll, until, within } from "./harness.js";
+import { joinFromAuth, reachAll, readyClient, until, within } from "./harness.js";
 
 function plainClient(url: string) {
   return createClient({ url });
@@ -63,20 +63,8 @@ async function serve(factory: RedisAdapterFactory, namespaces: string[] = ["/"])
     io,
     adapter: (nsp = "/") => io.of(nsp).adapter as unknown as RedisAdapter,
     async client(rooms = []) {
-      const socket = connect(`http://127.0.0.1:${port}`, {
-        transports: ["websocket"],
-        forceNew: true,
-        reconnection: false,
-        auth: { rooms },
-      });
+      const socket = await readyClient(port, rooms);
       sockets.push(socket);
-      await within(
-        new Promise<void>((resolve, reject) => {
-          socket.once("__ready", () => resolve());
-          socket.once("connect_error", reject);
-        }),
-        "client ready",
-      );
       return socket;
     },
     async close() {
@@ -88,11 +76,7 @@ async function serve(factory: RedisAdapterFactory, namespaces: string[] = ["/"])
   };
   open.push(node);
   for (const nsp of namespaces) {
-    io.of(nsp).on("connection", async (socket: ServerSocket) => {
-      const rooms = (socket.handshake.auth as { rooms?: string[] }).rooms ?? [];
-      if (rooms.length > 0) await socket.join(rooms);
-      socket.emit("__ready");
-    });
+    io.of(nsp).on("connection", joinFromAuth);
   }
   httpServer.listen(0, "127.0.0.1");
   await once(httpServer, "listening");

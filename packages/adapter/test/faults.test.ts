@@ -12,10 +12,10 @@ import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { Redis, type RedisOptions } from "ioredis";
 import { createClient } from "redis";
 import { createClient as createClient4 } from "redis4";
-import { Server, type Socket as ServerSocket } from "socket.io";
-import { type Socket as ClientSocket, io as connect } from "socket.io-client";
+import { Server } from "socket.io";
+import type { Socket as ClientSocket } from "socket.io-client";
 import { type AdapterConstructor, createAdapter, type RedisAdapter, redisAdapter } from "../src/index.js";
-import { reachAll, until, within } from "./harness.js";
+import { joinFromAuth, reachAll, readyClient, until, within } from "./harness.js";
 
 // --- process-level crash detection ------------------------------------------------------------------------
 
@@ -191,11 +191,7 @@ async function startNode(adapter: AdapterConstructor, cleanup: Cleanup): Promise
     for (const socket of sockets) socket.disconnect();
     await within(new Promise<void>((resolve) => io.close(() => resolve())), "io.close()");
   });
-  io.on("connection", async (socket: ServerSocket) => {
-    const rooms = (socket.handshake.auth as { rooms?: string[] }).rooms ?? [];
-    if (rooms.length > 0) await socket.join(rooms);
-    socket.emit("__ready");
-  });
+  io.on("connection", joinFromAuth);
   httpServer.listen(0, "127.0.0.1");
   await once(httpServer, "listening");
   const port = (httpServer.address() as AddressInfo).port;
@@ -223,20 +219,8 @@ async function nodeOn(
 }
 
 async function connectClient(port: number, rooms: string[], sockets: ClientSocket[]): Promise<ClientSocket> {
-  const socket = connect(`http://127.0.0.1:${port}`, {
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    auth: { rooms },
-  });
+  const socket = await readyClient(port, rooms);
   sockets.push(socket);
-  await within(
-    new Promise<void>((resolve, reject) => {
-      socket.once("__ready", () => resolve());
-      socket.once("connect_error", reject);
-    }),
-    `client of port ${port}`,
-  );
   return socket;
 }
 

@@ -23,10 +23,10 @@ import {
 } from "@sio-redis/protocol";
 import { type RedisServer, seededRandom, startRedisServer } from "@sio-redis/testing";
 import { createClient } from "redis";
-import { Server, type Socket as ServerSocket } from "socket.io";
-import { type Socket as ClientSocket, io as connect } from "socket.io-client";
+import { Server } from "socket.io";
+import type { Socket as ClientSocket } from "socket.io-client";
 import { createAdapter, type RedisAdapter } from "../src/index.js";
-import { until, within } from "./harness.js";
+import { joinFromAuth, readyClient, until, within } from "./harness.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`# fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
@@ -249,11 +249,7 @@ async function startNode(multiplex: boolean): Promise<Node> {
   await within(Promise.all([pub.connect(), sub.connect()]), "node-redis connections");
   const httpServer = http.createServer();
   const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { withChannelMultiplexing: multiplex }) });
-  io.on("connection", async (socket: ServerSocket) => {
-    const rooms = (socket.handshake.auth as { rooms?: string[] }).rooms ?? [];
-    if (rooms.length > 0) await socket.join(rooms);
-    socket.emit("__ready");
-  });
+  io.on("connection", joinFromAuth);
   httpServer.listen(0, "127.0.0.1");
   await once(httpServer, "listening");
   const port = (httpServer.address() as AddressInfo).port;
@@ -264,21 +260,9 @@ async function startNode(multiplex: boolean): Promise<Node> {
     io,
     adapter,
     async client(rooms = []) {
-      const socket = connect(`http://127.0.0.1:${port}`, {
-        transports: ["websocket"],
-        forceNew: true,
-        reconnection: false,
-        auth: { rooms },
-      });
+      const socket = await readyClient(port, rooms);
       sockets.push(socket);
       socket.on("ack-me", (ack: (answer: unknown) => void) => ack(socket.id));
-      await within(
-        new Promise<void>((resolve, reject) => {
-          socket.once("__ready", () => resolve());
-          socket.once("connect_error", reject);
-        }),
-        "client ready",
-      );
       return socket;
     },
     async close() {

@@ -15,6 +15,31 @@ import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 export { next, until, within };
 
 /**
+ * A client of the server on 127.0.0.1:`port` (which uses {@link joinFromAuth}), in `rooms`; resolves once its
+ * server says it is ready. No reconnection: a test sees a lost connection as it is.
+ */
+export async function readyClient(port: number, rooms: readonly string[] = []): Promise<ClientSocket> {
+  const socket = connect(`http://127.0.0.1:${port}`, {
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+    auth: { rooms },
+  });
+  const [error] = await within(
+    new Promise<unknown[]>((resolve, reject) => {
+      socket.once("__ready", (...args: unknown[]) => resolve(args));
+      socket.once("connect_error", reject);
+    }),
+    `client of port ${port} to be ready`,
+  ).catch((err: unknown) => {
+    socket.disconnect();
+    throw err;
+  });
+  if (error) throw new Error(`port ${port} could not join ${rooms.join(",")}: ${error}`);
+  return socket;
+}
+
+/**
  * Emits `__probe` from `io` until one probe reaches every one of `targets` (subscriptions complete
  * asynchronously), 100 ms per probe, for `ms` at most; returns how many probes that took.
  */
@@ -286,8 +311,11 @@ const INTERNAL = new Set(["__ready", "__probe"]);
 
 let clusterCount = 0;
 
-/** Handshake auth `{ rooms, data }`: joins the rooms, awaits the adapter, sets `socket.data`, then says ready. */
-async function onConnection(socket: ServerSocket): Promise<void> {
+/**
+ * The server side of every test client: handshake auth `{ rooms, data }` joins the rooms (awaiting the adapter),
+ * sets `socket.data`, then says `__ready` (with the error text if the join failed). `io.on("connection", joinFromAuth)`.
+ */
+export async function joinFromAuth(socket: ServerSocket): Promise<void> {
   const auth = socket.handshake.auth as { rooms?: string[]; data?: unknown };
   socket.data = auth.data ?? null;
   try {
@@ -425,8 +453,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         ...options.serverOptions,
         adapter: kind.create(pair.pub, pair.sub, { key, index, requestsTimeout: options.requestsTimeout ?? 1000 }),
       });
-      for (const nsp of namespaces) io.of(nsp).on("connection", onConnection);
-      const parent = options.dynamic ? io.of(options.dynamic).on("connection", onConnection) : undefined;
+      for (const nsp of namespaces) io.of(nsp).on("connection", joinFromAuth);
+      const parent = options.dynamic ? io.of(options.dynamic).on("connection", joinFromAuth) : undefined;
       httpServer.listen(0, "127.0.0.1");
       await once(httpServer, "listening");
       const port = (httpServer.address() as AddressInfo).port;
