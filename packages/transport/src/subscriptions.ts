@@ -13,8 +13,6 @@ export type MessageHandler = (channel: string, message: Buffer) => void;
 /** Names per SUBSCRIBE command: keeps one command's reply (one entry per name) of reasonable size. */
 const MAX_NAMES_PER_COMMAND = 1000;
 
-type Kind = "channel" | "pattern";
-
 /** One kind of name (channels or patterns): the handlers per name and what changed since the last flush. */
 class Registry {
   readonly handlers = new Map<string, Set<MessageHandler>>();
@@ -168,38 +166,30 @@ export class Subscriptions {
     const patterns = this.#patterns.take();
     // a client the application closed never answers: there is nothing to (un)subscribe any more
     if (this.seam.state() === "closed") return;
+    const { seam } = this;
     const commands: Array<Promise<void>> = [];
-    const run = (registry: Registry, on: boolean, names: string[]) => {
-      const { seam } = this;
-      const kind: Kind = registry === this.#channels ? "channel" : "pattern";
+    const send = (registry: Registry, names: string[], command: (chunk: string[]) => Promise<void>, on: boolean) => {
       for (const chunk of chunks(names)) {
-        const command =
-          kind === "channel"
-            ? on
-              ? seam.subscribe(chunk)
-              : seam.unsubscribe(chunk)
-            : on
-              ? seam.psubscribe(chunk)
-              : seam.punsubscribe(chunk);
+        const sent = command(chunk);
         if (on) {
-          for (const name of chunk) registry.inFlight.set(name, command);
-          command.then(
-            () => registry.settle(chunk, command),
+          for (const name of chunk) registry.inFlight.set(name, sent);
+          sent.then(
+            () => registry.settle(chunk, sent),
             () => {
-              registry.settle(chunk, command);
+              registry.settle(chunk, sent);
               // a refused or lost SUBSCRIBE is asked again at the next change or reconnection
               registry.retry(chunk);
             },
           );
         }
-        commands.push(command);
+        commands.push(sent);
       }
     };
     // unsubscribes first: a name dropped in an earlier tick and wanted again is subscribed after, in order
-    run(this.#channels, false, channels.off);
-    run(this.#patterns, false, patterns.off);
-    run(this.#channels, true, channels.on);
-    run(this.#patterns, true, patterns.on);
+    send(this.#channels, channels.off, (chunk) => seam.unsubscribe(chunk), false);
+    send(this.#patterns, patterns.off, (chunk) => seam.punsubscribe(chunk), false);
+    send(this.#channels, channels.on, (chunk) => seam.subscribe(chunk), true);
+    send(this.#patterns, patterns.on, (chunk) => seam.psubscribe(chunk), true);
     if (commands.length === 0) return;
     debug(
       "subscribe %d, unsubscribe %d channels; psubscribe %d, punsubscribe %d patterns",
