@@ -20,11 +20,13 @@ import {
   RequestType,
   type Room,
   type BroadcastOptions as WireOptions,
+  wireRoom,
 } from "@sio-redis/protocol";
 import {
   ackCollector,
   type Collector,
   checkTimeout,
+  describeError,
   eachServer,
   gather,
   noop,
@@ -35,6 +37,7 @@ import {
   Requests,
   type Subscriptions,
   subscriptionsOf,
+  toError,
   withDeadline,
   wrapRedisClient,
 } from "@sio-redis/transport";
@@ -60,9 +63,20 @@ export interface RedisAdapterOptions {
   /** Replaces msgpack for broadcasts and acknowledged broadcasts; must match the other servers'. */
   parser?: Parser;
   /**
-   * `true` (default): SUBSCRIBE to the namespace's broadcast channel plus one channel per local room, so that
-   * a server receives only the broadcasts that concern it. `false`: one PSUBSCRIBE per namespace, like
-   * @socket.io/redis-adapter. Servers of either kind share a cluster.
+   * How this server listens for broadcasts. Servers of either mode share a cluster, with official ones too.
+   * - `"pattern"` (default): one PSUBSCRIBE per namespace, like @socket.io/redis-adapter. Every server receives
+   *   every broadcast of the namespace and skips, before decoding, those to a single room it does not have. No
+   *   broadcast is missed right after a join.
+   * - `"dynamic"`: one SUBSCRIBE per room that has a local member, so that a server receives only the broadcasts
+   *   that concern it. A room's channel is subscribed after the join, so a broadcast published by another
+   *   server less than a Redis round trip after `socket.join(room)` can miss the new member;
+   *   `await socket.join(room)` resolves once the subscription is in place.
+   */
+  subscriptionMode?: "pattern" | "dynamic";
+  /**
+   * `true` (default): a broadcast to exactly one room goes on that room's channel, as every adapter since
+   * socket.io-redis 5 does, so that receivers skip other rooms before decoding. `false`: every broadcast goes on
+   * the namespace channel. Either way every server, in either subscription mode, receives it.
    */
   withChannelMultiplexing?: boolean;
   /** For event-style clients (ioredis): the event messages come with. Default `messageBuffer`. */
@@ -111,6 +125,24 @@ function wireOptions(opts: BroadcastOptions): WireOptions {
   return { ...selector(opts), flags: (opts.flags ?? {}) as BroadcastFlags };
 }
 
+function subscriptionMode(mode: unknown): "pattern" | "dynamic" {
+  if (mode === undefined || mode === "pattern" || mode === "dynamic") return mode ?? "pattern";
+  throw new TypeError(`subscriptionMode must be "pattern" or "dynamic", got ${JSON.stringify(mode)}`);
+}
+
+/** `rooms` with every room as Redis carries it (see wireRoom); the same set when nothing changes (the usual case). */
+function wireSafeSet(rooms: Set<LocalRoom>): Set<LocalRoom> {
+  for (const room of rooms) if (wireRoom(room) !== room) return new Set([...rooms].map(wireRoom));
+  return rooms;
+}
+
+/** `opts` with its rooms and exceptions as Redis carries them; the same object when nothing changes. */
+function wireSafe(opts: BroadcastOptions): BroadcastOptions {
+  const rooms = wireSafeSet(opts.rooms);
+  const except = opts.except && wireSafeSet(opts.except);
+  return rooms === opts.rooms && except === opts.except ? opts : { ...opts, rooms, except: except ?? new Set() };
+}
+
 /**
  * The Redis adapter of one namespace on one server. Socket.IO creates it through {@link createAdapter}; get it
  * with `io.of("/").adapter`.
@@ -146,7 +178,10 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   readonly #requests: Requests;
   readonly #parser: Parser | undefined;
   readonly #specific: boolean;
+  /** Room channels for single-room broadcasts (`withChannelMultiplexing`). */
   readonly #multiplex: boolean;
+  /** A SUBSCRIBE per local room (`subscriptionMode: "dynamic"`). */
+  readonly #perRoom: boolean;
   readonly #ready: Promise<void>;
   readonly #unwatch: Array<() => void>;
   readonly #recentJoins = new RecentRooms();
@@ -163,6 +198,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     this.#parser = opts.parser;
     this.#specific = opts.publishOnSpecificResponseChannel ?? true;
     this.#multiplex = opts.withChannelMultiplexing ?? true;
+    this.#perRoom = subscriptionMode(opts.subscriptionMode) === "dynamic";
     this.#channels = classicChannels(this.prefix, nsp.name);
     this.#pub = wrapRedisClient(pubClient, { role: "pubClient" });
     this.#subs = subscriptionsOf(subClient, { role: "subClient", subEvent: opts.subEvent });
@@ -174,8 +210,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       uid: this.uid,
       parser: this.#parser,
       maxPending: MAX_PENDING_REQUESTS,
-      // every server but this one answers
-      responders: async () => Math.max(0, (await this.#countServers()) - 1),
+      self: 1, // every server but this one answers
       owner: "the adapter",
       recountMs: RECOUNT_MS,
       publish: (channel, payload) => this.#publish(channel, payload),
@@ -184,20 +219,23 @@ export class RedisAdapter extends Adapter implements ErrorSink {
         if (malformed) this.#counters.dropped++;
       },
     });
-    if (this.#multiplex) {
+    if (this.#perRoom) {
       this.on("create-room", this.#onCreateRoom);
       this.on("delete-room", this.#onDeleteRoom);
     }
     this.#ready = this.#track(
       Promise.all([
+        // first: a count of the request channel's subscribers that includes our response channel includes us
         this.#subs.subscribe([this.#channels.request], this.#onRequest),
-        this.#multiplex
-          ? this.#subs.subscribe([this.#channels.broadcast], this.#onBroadcast)
-          : this.#subs.psubscribe([this.#channels.pattern], this.#onBroadcast),
+        // the broadcast channel as a pattern in both modes: PUBSUB NUMSUB must not count it (literalBroadcast)
+        this.#subs.psubscribe(
+          [this.#perRoom ? this.#channels.literalBroadcast : this.#channels.pattern],
+          this.#onBroadcast,
+        ),
         this.#requests.ready(),
       ]).then(noop),
     );
-    debug("[%s] adapter for %s (%s)", this.uid, nsp.name, this.#multiplex ? "room channels" : "pattern");
+    debug("[%s] adapter for %s (%s)", this.uid, nsp.name, this.#perRoom ? "room channels" : "pattern");
   }
 
   /** Resolves once Redis confirmed this adapter's subscriptions. Socket.IO calls it; it is safe to await. */
@@ -216,10 +254,10 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   }
 
   /** Receives `error` events of both Redis clients; see client-errors.ts. */
-  clientError(err: Error, role: string): boolean {
+  clientError(err: Error, role: string, repeat: boolean): boolean {
     this.#counters.errors++;
     debug("[%s] %s error: %s", this.uid, role, err.message);
-    if (this.listenerCount("error") === 0) return false;
+    if (repeat || this.listenerCount("error") === 0) return false;
     this.emit("error", err);
     return true;
   }
@@ -228,14 +266,20 @@ export class RedisAdapter extends Adapter implements ErrorSink {
 
   override broadcast(packet: EventPacket, opts: BroadcastOptions): void {
     packet.nsp = this.nsp.name;
+    opts = wireSafe(opts);
     if (!opts.flags?.local) {
       const wire = wireOptions(opts);
-      // after socketsJoin(room), servers that had no member of it may not be listening on its channel yet
-      const { broadcast, forBroadcast } = this.#channels;
-      const channel = this.#recentJoins.channelFor(wire.rooms, forBroadcast(wire.rooms), broadcast);
-      this.#publish(channel, encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }));
+      this.#publish(this.#channelFor(wire.rooms), encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }));
     }
     super.broadcast(packet, opts);
+  }
+
+  /** Where a broadcast to `rooms` goes. */
+  #channelFor(rooms: readonly Room[]): string {
+    const { broadcast, forBroadcast } = this.#channels;
+    if (!this.#multiplex) return broadcast;
+    // after socketsJoin(room), a server subscribing per room and without a member may not be listening yet
+    return this.#recentJoins.channelFor(forBroadcast(rooms), broadcast);
   }
 
   override broadcastWithAck(
@@ -245,12 +289,13 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     ack: (...args: unknown[]) => void,
   ): void {
     packet.nsp = this.nsp.name;
+    opts = wireSafe(opts);
     if (!opts.flags?.local) {
       // a copy: the local delivery below gives `packet` an ack id of this server
       const request = { uid: this.uid, packet: { ...packet }, opts: wireOptions(opts) };
       // Socket.IO asks serverCount() right after this call and waits for that many client counts: give it the
       // count the request was sent with, so that both agree even while servers come and go.
-      const servers = this.#countServers();
+      const servers = this.#requests.servers();
       servers.catch(noop); // reported by serverCount() or the request
       this.#ackServerCount = servers;
       queueMicrotask(() => {
@@ -297,40 +342,10 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * this one: Socket.IO calls it without handling a rejection, and without Redis only local clients are reached.
    */
   override serverCount(): Promise<number> {
-    return (this.#ackServerCount ?? this.#countServers()).catch((err: unknown) => {
+    return (this.#ackServerCount ?? this.#requests.servers()).catch((err: unknown) => {
       this.#failed("counting servers")(err);
       return 1;
     });
-  }
-
-  /**
-   * PUBSUB NUMSUB of the request channel, this server included: so it waits until this server's own
-   * subscription is in place (after a reconnection too), else the count would miss it. Rejects when Redis cannot
-   * answer (queries then fail).
-   */
-  async #countServers(): Promise<number> {
-    await this.#ready.catch(noop);
-    await this.#subscribed();
-    return this.#pub.numsub(this.#channels.request);
-  }
-
-  #waitingForSub: Promise<void> | undefined;
-
-  /** Resolves once the subscriber connection is up and this namespace's request channel is subscribed on it. */
-  #subscribed(): Promise<void> {
-    const seam = this.#subs.seam;
-    const state = seam.state();
-    if (state === "closed") return Promise.reject(new Error("the subscriber connection (subClient) is closed"));
-    if (state === "ready") return this.#subs.whenSubscribed([this.#channels.request]) ?? Promise.resolve();
-    // one listener for every caller, until the next `ready`
-    this.#waitingForSub ??= new Promise<void>((resolve) => {
-      const stop = seam.onReady(() => {
-        stop();
-        this.#waitingForSub = undefined;
-        resolve();
-      });
-    }).then(() => this.#subs.whenSubscribed([this.#channels.request]));
-    return this.#waitingForSub;
   }
 
   /**
@@ -339,21 +354,31 @@ export class RedisAdapter extends Adapter implements ErrorSink {
    * Redis does not answer: a broadcast sent after that reaches the socket.
    */
   override addAll(id: SocketId, rooms: Set<LocalRoom>): Promise<void> | void {
+    rooms = wireSafeSet(rooms);
     super.addAll(id, rooms);
-    if (!this.#multiplex) return;
+    if (!this.#perRoom) return;
     const subscribed = this.#subs.whenSubscribed([...rooms].map((room) => this.#channels.room(room)));
     return subscribed && withDeadline(subscribed, this.requestsTimeout);
   }
 
+  override del(id: SocketId, room: LocalRoom): Promise<void> | void {
+    return super.del(id, wireRoom(room));
+  }
+
   override addSockets(opts: BroadcastOptions, rooms: LocalRoom[]): void {
+    opts = wireSafe(opts);
+    rooms = rooms.map(wireRoom);
     if (!opts.flags?.local) {
-      this.#recentJoins.add(rooms);
+      // whatever this server's mode, some other server may subscribe per room
+      this.#recentJoins.add(rooms.map((room) => this.#channels.room(room)));
       this.#publishRequest({ type: RequestType.REMOTE_JOIN, uid: this.uid, opts: selector(opts), rooms });
     }
     super.addSockets(opts, rooms);
   }
 
   override delSockets(opts: BroadcastOptions, rooms: LocalRoom[]): void {
+    opts = wireSafe(opts);
+    rooms = rooms.map(wireRoom);
     if (!opts.flags?.local) {
       this.#publishRequest({ type: RequestType.REMOTE_LEAVE, uid: this.uid, opts: selector(opts), rooms });
     }
@@ -361,6 +386,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    opts = wireSafe(opts);
     if (!opts.flags?.local) {
       this.#publishRequest({ type: RequestType.REMOTE_DISCONNECT, uid: this.uid, opts: selector(opts), close });
     }
@@ -368,6 +394,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   }
 
   override async fetchSockets(opts: BroadcastOptions): Promise<unknown[]> {
+    opts = wireSafe(opts);
     const local: unknown[] = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const remote = await this.#query({
@@ -385,6 +412,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
 
   /** Socket ids in any of `rooms` (all when empty), on every server. `io.in(room).allSockets()` uses it. */
   override async sockets(rooms: Set<LocalRoom>): Promise<Set<SocketId>> {
+    rooms = wireSafeSet(rooms);
     const ids = await super.sockets(rooms);
     const remote = await this.#query({
       name: "sockets",
@@ -553,7 +581,6 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     localRooms: (id) => this.sids.get(id),
     sockets: (rooms) => this.sockets(rooms),
     hook: (data) => new Promise((resolve) => this.#callHook(data, resolve)),
-    callBack: (run) => this.#runCallback(run),
     query: (spec) => this.#query(spec),
     uid: () => this.uid,
     timeoutMs: () => this.requestsTimeout,
@@ -651,14 +678,19 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   readonly #runCallback = (run: () => void): void => this.#callBack("callback", run);
 
   /**
-   * Runs an application callback outside any promise chain; if it throws, that is reported like other adapter
-   * errors (counted, `error` event) rather than becoming an unhandled rejection.
+   * Runs an application callback outside any promise chain. What it throws is the application's own exception:
+   * counted, then thrown again on a turn of its own, where Node reports it as uncaught, as it does for a callback
+   * of `fs` or `net` (and as socket.io-redis did), rather than an unhandled rejection or a log line nobody reads.
    */
   #callBack(what: string, run: () => void): void {
     try {
       run();
     } catch (err) {
-      this.#failed(`${what} threw`)(err);
+      this.#counters.errors++;
+      debug("[%s] %s threw: %s", this.uid, what, err instanceof Error ? err.message : String(err));
+      setImmediate(() => {
+        throw err;
+      });
     }
   }
 
@@ -686,12 +718,37 @@ export class RedisAdapter extends Adapter implements ErrorSink {
     this.#publish(this.#channels.request, encodeRequest(request, { parser: this.#parser }));
   }
 
-  /** Publishes; a failure is counted and reported here, and the returned promise (safe to ignore) rejects. */
+  /** Publishes that failed since the last one that went through (0: none is failing). */
+  #failingPublishes = 0;
+
+  /**
+   * Publishes; a failure is counted and reported here, and the returned promise (safe to ignore) rejects. Of a
+   * run of failures (Redis unreachable for a while) the first is told to `error` listeners, with what to expect;
+   * the others are counted in `counters.errors` until a publish goes through again.
+   */
   #publish(channel: string, payload: Buffer | string): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#counters.messagesOut++;
     const sent = this.#pub.publish(channel, payload);
-    sent.catch(this.#failed(`publishing on ${channel}`));
+    sent.then(
+      () => {
+        if (this.#failingPublishes === 0) return;
+        debug("[%s] publishing works again after %d failures", this.uid, this.#failingPublishes);
+        this.#failingPublishes = 0;
+      },
+      (err: unknown) => {
+        if (this.#failingPublishes++ > 0) {
+          this.#counters.errors++;
+          return;
+        }
+        const error = new Error(
+          `publishing on ${channel} failed: ${describeError(err)} (further failures are counted in ` +
+            `adapter.counters.errors, not reported, until a publish goes through)`,
+          { cause: err },
+        );
+        this.#failed("publishing")(error);
+      },
+    );
     return sent;
   }
 
@@ -704,7 +761,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   #failed(what: string): (err: unknown) => void {
     return (err) => {
       this.#counters.errors++;
-      const error = err instanceof Error ? err : new Error(String(err));
+      const error = toError(err);
       debug("[%s] %s failed: %s", this.uid, what, error.message);
       if (this.listenerCount("error") > 0) this.emit("error", error);
     };
@@ -722,8 +779,8 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   override async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const { request, broadcast, pattern } = this.#channels;
-    const rooms = this.#multiplex ? [...this.rooms.keys()].map((room) => this.#channels.room(room)) : [];
+    const { request, literalBroadcast, pattern } = this.#channels;
+    const rooms = this.#perRoom ? [...this.rooms.keys()].map((room) => this.#channels.room(room)) : [];
     this.off("create-room", this.#onCreateRoom);
     this.off("delete-room", this.#onDeleteRoom);
     // a Redis that is down must not hold up Socket.IO's shutdown: wait for it at most requestsTimeout
@@ -731,9 +788,8 @@ export class RedisAdapter extends Adapter implements ErrorSink {
       withDeadline(
         Promise.all([
           this.#subs.unsubscribe([request], this.#onRequest),
-          this.#multiplex
-            ? this.#subs.unsubscribe([broadcast, ...rooms], this.#onBroadcast)
-            : this.#subs.punsubscribe([pattern], this.#onBroadcast),
+          this.#subs.punsubscribe([this.#perRoom ? literalBroadcast : pattern], this.#onBroadcast),
+          this.#subs.unsubscribe(rooms, this.#onBroadcast),
         ]),
         this.requestsTimeout,
       ),

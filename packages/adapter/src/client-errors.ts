@@ -1,15 +1,19 @@
 // Errors of the Redis clients: one listener per client, shared by every adapter using it. Having a listener keeps
-// an `error` event from crashing the process; each adapter then re-emits it as its own `error` event, and when
-// nobody listens anywhere we warn once instead of staying silent.
-import type { RedisSeam } from "@sio-redis/transport";
+// an `error` event from crashing the process. A client that cannot reach Redis raises an error at every attempt
+// to reconnect: each adapter is told of the first one of an outage (and re-emits it as its own `error` event),
+// later ones are only counted until the client is ready again. When nobody listens anywhere we warn once.
+import { describeError, type RedisSeam, toError } from "@sio-redis/transport";
 import createDebug from "debug";
 
 const debug = createDebug("sio-redis:adapter");
 
 /** Told about every error of a client it watches. */
 export interface ErrorSink {
-  /** Returns true when someone took the error (an `error` listener on the adapter). */
-  clientError(err: Error, role: string): boolean;
+  /**
+   * `repeat`: the client has failed before without being ready since (count it, do not report it again).
+   * Returns true when someone took the error (an `error` listener on the adapter).
+   */
+  clientError(err: Error, role: string, repeat: boolean): boolean;
 }
 
 interface Watch {
@@ -25,24 +29,36 @@ export function watchErrors(seam: RedisSeam, role: string, sink: ErrorSink): () 
   let watch = watches.get(seam);
   if (!watch) {
     const sinks = new Set<ErrorSink>();
+    let failing = false;
+    const stopReady = seam.onReady(() => {
+      failing = false;
+    });
+    const stopError = seam.onError((raw) => {
+      const repeat = failing;
+      failing = true;
+      // node-redis reports a refused `localhost` with an empty message
+      const err = raw.message === "" ? Object.assign(toError(raw), { message: describeError(raw) }) : raw;
+      let taken = false;
+      for (const s of sinks) taken = s.clientError(err, role, repeat) || taken;
+      // ours is one listener; any other on the client is the application's
+      if (taken || repeat || seam.errorListenerCount() > 1) return;
+      if (current.warned) {
+        debug("%s error: %s", role, err.message);
+        return;
+      }
+      current.warned = true;
+      console.warn(
+        `sio-redis: Redis ${role} error: ${err.message}. Add an 'error' listener to the Redis client or to ` +
+          `io.of("/").adapter; further errors are logged with DEBUG=sio-redis:adapter.`,
+      );
+    });
     const current: Watch = {
       sinks,
       warned: false,
-      stop: seam.onError((err) => {
-        let taken = false;
-        for (const s of sinks) taken = s.clientError(err, role) || taken;
-        // ours is one listener; any other on the client is the application's
-        if (taken || seam.errorListenerCount() > 1) return;
-        if (current.warned) {
-          debug("%s error: %s", role, err.message);
-          return;
-        }
-        current.warned = true;
-        console.warn(
-          `sio-redis: Redis ${role} error: ${err.message}. Add an 'error' listener to the Redis client or to ` +
-            `io.of("/").adapter; further errors are logged with DEBUG=sio-redis:adapter.`,
-        );
-      }),
+      stop: () => {
+        stopReady();
+        stopError();
+      },
     };
     watch = current;
     watches.set(seam, watch);

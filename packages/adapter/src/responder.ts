@@ -8,6 +8,7 @@ import {
   type FetchedSocket,
   RequestType,
   type Room,
+  wireRoom,
 } from "@sio-redis/protocol";
 import type { BroadcastOptions, Room as LocalRoom, SocketId } from "socket.io-adapter";
 import type { LocalSocket } from "./seed-api.js";
@@ -42,14 +43,19 @@ export interface LocalServer {
   failed(what: string): (err: unknown) => void;
 }
 
+/** Rooms from the wire as the adapter holds them: JSON can carry a lone surrogate, which msgpack cannot. */
+function localRooms(rooms: Room[]): LocalRoom[] {
+  return rooms.map(wireRoom) as LocalRoom[];
+}
+
 /**
- * The options socket.io-adapter wants, from what came over the wire. Rooms stay as they came: a server that
- * joined the number 1 holds the room 1, not "1".
+ * The options socket.io-adapter wants, from what came over the wire. Rooms stay as they came (a server that
+ * joined the number 1 holds the room 1, not "1"), but for lone surrogates (see wireRoom).
  */
 export function localOptions(opts: { rooms: Room[]; except: Room[]; flags?: BroadcastFlags }): BroadcastOptions {
   const options: BroadcastOptions = {
-    rooms: new Set(opts.rooms as LocalRoom[]),
-    except: new Set(opts.except as LocalRoom[]),
+    rooms: new Set(localRooms(opts.rooms)),
+    except: new Set(localRooms(opts.except)),
   };
   if (opts.flags) options.flags = opts.flags;
   return options;
@@ -72,7 +78,7 @@ export function answer(
 ): void {
   switch (request.type) {
     case RequestType.SOCKETS:
-      local.sockets(new Set(request.rooms as LocalRoom[])).then((ids) => {
+      local.sockets(new Set(localRooms(request.rooms))).then((ids) => {
         respond({ type: request.type, requestId: request.requestId, sockets: [...ids] });
       }, local.failed("sockets"));
       return;
@@ -92,9 +98,9 @@ export function answer(
         return;
       }
       if (request.type === RequestType.REMOTE_JOIN) {
-        local.addSockets(localOptions(request.opts), request.rooms as LocalRoom[]);
+        local.addSockets(localOptions(request.opts), localRooms(request.rooms));
       } else {
-        local.delSockets(localOptions(request.opts), request.rooms as LocalRoom[]);
+        local.delSockets(localOptions(request.opts), localRooms(request.rooms));
       }
       return;
     case RequestType.REMOTE_DISCONNECT:

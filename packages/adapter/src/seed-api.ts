@@ -2,23 +2,24 @@
 // top of requests that @socket.io/redis-adapter 8.3 also answers, so that it works in mixed clusters too.
 // customRequest is the one extension (type 100): official servers do not answer it.
 import { type FetchedSocket, RequestType, type Room } from "@sio-redis/protocol";
-import { type Collector, gather, noop, type QuerySpec, QueryTimeoutError } from "@sio-redis/transport";
+import { type Collector, gather, noop, type QuerySpec, QueryTimeoutError, quiet } from "@sio-redis/transport";
 import type { SocketId } from "socket.io-adapter";
 
 /** A Node-style callback: `(err)` on failure, `(null, result)` on success. */
 export type NodeCallback<T> = (err: Error | null, result?: T) => void;
 
 /**
- * With `cb`, calls it once `promise` settles (through `run`, which reports a callback that throws) and returns
- * nothing; without, returns the promise. A timed-out query calls back with the error and what arrived
- * (`cb(err, partial)`, as socket.io-redis did).
+ * With `cb`, calls it once `promise` settles (through `run`, which rethrows what a callback throws) and returns
+ * nothing; without, returns the promise, which may be ignored (socket.io-redis callers often fire and forget):
+ * awaiting it still throws. A timed-out query calls back with the error and what arrived (`cb(err, partial)`,
+ * as socket.io-redis did).
  */
 export function callbackOrPromise<T>(
   promise: Promise<T>,
   cb: NodeCallback<T> | undefined,
   run: (call: () => void) => void,
 ): Promise<T> | undefined {
-  if (!cb) return promise;
+  if (!cb) return quiet(promise);
   promise.then(
     (result) => run(() => cb(null, result)),
     (err: unknown) =>
@@ -46,8 +47,6 @@ export interface SeedContext {
   sockets(rooms: Set<string>): Promise<Set<SocketId>>;
   /** This server's customHook answer; never rejects (a hook that throws answers null). */
   hook(data: unknown): Promise<unknown>;
-  /** Runs an application callback, reporting it if it throws. */
-  callBack(run: () => void): void;
   query<T>(spec: QuerySpec<T>): Promise<T>;
   uid(): string;
   timeoutMs(): number;

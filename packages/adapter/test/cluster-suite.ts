@@ -149,7 +149,7 @@ export interface SuiteFeatures {
   officialTimeoutMessages?: boolean;
   /**
    * Servers whose socketsJoin(r) + to(r).emit() must reach the other servers' sockets (default all). An official
-   * sender publishes on the room channel at once, which servers subscribing per room (withChannelMultiplexing)
+   * sender publishes on the room channel at once, which servers subscribing per room (subscriptionMode: "dynamic")
    * only listen to once they processed the join: a documented limitation of that mode.
    */
   joinThenEmitSenders?: number[];
@@ -896,7 +896,7 @@ async function rejection(promise: Promise<unknown> | undefined, what: string, ms
 
 /**
  * The socket.io-redis (seed) API of @sio-redis/adapter, with callbacks and promises, and its extras: counters
- * and what `withChannelMultiplexing` promises about subscriptions.
+ * and what `subscriptionMode: "dynamic"` promises about subscriptions.
  */
 export function seedApiSuite(name: string, make: MakeCluster, mode: { multiplexing: boolean }): void {
   const it = (title: string, fn: (c: Cluster) => Promise<void>, opts?: SuiteClusterOptions) =>
@@ -1114,7 +1114,7 @@ export function seedApiSuite(name: string, make: MakeCluster, mode: { multiplexi
     });
 
     if (mode.multiplexing) {
-      it("withChannelMultiplexing: a server without a member of a room never receives its broadcasts", async (c) => {
+      it("dynamic subscriptions: a server without a member of a room never receives its broadcasts", async (c) => {
         const member = client(c, 1, 0);
         await join(c, member, "solo");
         const recs = record(c.all);
@@ -1128,7 +1128,7 @@ export function seedApiSuite(name: string, make: MakeCluster, mode: { multiplexi
         assert.equal(delta[2], 1, "the other server received only the barrier");
       });
 
-      it("withChannelMultiplexing: a room channel is subscribed while a local member exists, not after", async (c) => {
+      it("dynamic subscriptions: a room channel is subscribed while a local member exists, not after", async (c) => {
         const channel = `${c.key}#/#mux#`;
         assert.equal(await c.admin.numsub(channel), 0);
         const a = client(c, 0, 1);

@@ -238,7 +238,7 @@ function emitterSuite(
     );
 
     // Emitters other than ours publish to the room channel right after the join, which servers subscribing per room
-    // only listen to once they processed it: a documented limitation of withChannelMultiplexing.
+    // only listen to once they processed it: a documented limitation of subscriptionMode "dynamic".
     const joinThenEmit = !multiplexing || kind === ourEmitter;
     if (kind.full)
       fullEmitterTests(

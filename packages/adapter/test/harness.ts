@@ -219,13 +219,13 @@ export interface AdapterKind {
   readonly create: AdapterFactory;
 }
 
-/** @sio-redis/adapter, with room channels (`withChannelMultiplexing`, the default) or one pattern. */
-export function oursKind(withChannelMultiplexing: boolean): AdapterKind {
+/** @sio-redis/adapter, subscribing per room (`subscriptionMode: "dynamic"`) or with one pattern (the default). */
+export function oursKind(perRoom: boolean): AdapterKind {
+  const subscriptionMode = perRoom ? "dynamic" : "pattern";
   return {
-    label: withChannelMultiplexing ? "ours" : "ours (pattern)",
+    label: perRoom ? "ours (room channels)" : "ours",
     ours: true,
-    create: (pub, sub, { key, requestsTimeout }) =>
-      createAdapter(pub, sub, { key, requestsTimeout, withChannelMultiplexing }),
+    create: (pub, sub, { key, requestsTimeout }) => createAdapter(pub, sub, { key, requestsTimeout, subscriptionMode }),
   };
 }
 

@@ -78,18 +78,29 @@ interface Core {
   readonly uid: string;
   readonly requestsTimeout: number;
   readonly maxPending: number;
+  /** The query state of each namespace that has pending queries or had some in the last IDLE_MS. */
   readonly queries: Map<string, Requests>;
-  readonly recentJoins: Map<string, RecentRooms>;
+  readonly idle: Map<string, NodeJS.Timeout>;
+  /** Rooms joined with socketsJoin in the last 2 s, by room channel: every namespace's. */
+  readonly recentJoins: RecentRooms;
   readonly options: EmitterOptions;
 }
 
-function recentJoinsOf(core: Core, nsp: string): RecentRooms {
-  let recent = core.recentJoins.get(nsp);
-  if (!recent) {
-    recent = new RecentRooms();
-    core.recentJoins.set(nsp, recent);
-  }
-  return recent;
+/**
+ * How long a namespace's query state (its subscription to two response channels) outlives its last query: an
+ * emitter that queries thousands of namespaces once must not stay subscribed to all of them.
+ */
+const IDLE_MS = 30_000;
+
+/** A seam for `new Emitter(null)`: the official emitter accepts it, and fails only when asked to publish. */
+function missingClient(): RedisSeam {
+  const fail = () =>
+    quiet(Promise.reject(new TypeError("this Emitter has no Redis client: new Emitter(redisClient) to publish")));
+  return {
+    ...wrapRedisClient({ publish: fail }, { role: "redisClient" }),
+    publish: fail,
+    numsub: fail,
+  };
 }
 
 function toParser(parser: EmitterParser | undefined): Parser | undefined {
@@ -153,7 +164,10 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         throw new TypeError("subClient must be a separate connection, e.g. redisClient.duplicate()");
       }
       this.#core = {
-        pub: wrapRedisClient(redisClient, { role: "redisClient" }),
+        pub:
+          redisClient === null || redisClient === undefined
+            ? missingClient()
+            : wrapRedisClient(redisClient, { role: "redisClient" }),
         sub: options.subClient === undefined ? undefined : subscriptionsOf(options.subClient, { role: "subClient" }),
         key: options.key ?? DEFAULT_PREFIX,
         parser: toParser(options.parser),
@@ -162,7 +176,8 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
         requestsTimeout: checkTimeout(options.requestsTimeout ?? 5000, "requestsTimeout"),
         maxPending: positive(options.maxPendingRequests, 1000, "maxPendingRequests"),
         queries: new Map(),
-        recentJoins: new Map(),
+        idle: new Map(),
+        recentJoins: new RecentRooms(),
         options,
       };
     }
@@ -176,7 +191,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
       parser: core.parser,
       uid: core.uid,
       requestsTimeout: core.requestsTimeout,
-      recentJoins: recentJoinsOf(core, nspName),
+      recentJoins: core.recentJoins,
       queries(what) {
         const sub = core.sub;
         if (!sub) {
@@ -184,21 +199,33 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
             `${what}() needs a subscriber connection: new Emitter(redis, { subClient: redis.duplicate() })`,
           );
         }
+        clearTimeout(core.idle.get(nspName));
+        core.idle.delete(nspName);
         let queries = core.queries.get(nspName);
         if (!queries) {
-          const pub = core.pub;
-          queries = new Requests({
-            pub,
+          const created: Requests = new Requests({
+            pub: core.pub,
             subs: sub,
             channels,
             uid: core.uid,
             parser: core.parser,
             maxPending: core.maxPending,
-            // the emitter is no server: every subscriber of the request channel answers
-            responders: () => pub.numsub(channels.request),
+            self: 0, // the emitter is no server: every subscriber of the request channel answers
             owner: "the emitter",
             recountMs: 250,
+            onIdle: () => {
+              const timer = setTimeout(() => {
+                core.idle.delete(nspName);
+                if (core.queries.get(nspName) !== created || created.pendingCount > 0) return;
+                core.queries.delete(nspName);
+                void created.close();
+              }, IDLE_MS);
+              timer.unref();
+              clearTimeout(core.idle.get(nspName));
+              core.idle.set(nspName, timer);
+            },
           });
+          queries = created;
           core.queries.set(nspName, queries);
         }
         return queries;
@@ -438,7 +465,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
    */
   serverCount(): Promise<number> {
     const ctx = this.#ctx;
-    return attempt(() => ctx.pub.numsub(ctx.channels.request));
+    return attempt(() => ctx.pub.numsub([ctx.channels.request])).then(([servers = 0]) => servers);
   }
 
   /**
@@ -485,6 +512,8 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
   async close(): Promise<void> {
     const all = [...this.#core.queries.values()];
     this.#core.queries.clear();
+    for (const timer of this.#core.idle.values()) clearTimeout(timer);
+    this.#core.idle.clear();
     await Promise.all(all.map((q) => q.close()));
   }
 }

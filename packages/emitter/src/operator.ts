@@ -110,7 +110,7 @@ export interface NamespaceContext {
   /** This emitter's uid for requests that are answered (never used for broadcasts, which carry "emitter"). */
   readonly uid: string;
   readonly requestsTimeout: number;
-  /** Rooms this emitter just made sockets join: their broadcasts take the broadcast channel for a while. */
+  /** Room channels this emitter just made sockets join: their broadcasts take the broadcast channel for a while. */
   readonly recentJoins: RecentRooms;
   /** The request machinery; throws when the emitter has no subscriber connection. */
   queries(what: string): Requests;
@@ -274,10 +274,10 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
       );
       return quiet(acks.then(noop));
     }
-    const { channel, encode, rooms } = this.#broadcast();
+    const { channel, encode } = this.#broadcast();
     const ctx = this.#ctx;
     // after socketsJoin(room), servers that had no member of it may not be listening on its channel yet
-    const where = ctx.recentJoins.channelFor(rooms, channel, ctx.channels.broadcast);
+    const where = ctx.recentJoins.channelFor(channel, ctx.channels.broadcast);
     return ctx.pub.publish(where, encode([ev, ...args]));
   }
 
@@ -361,7 +361,8 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
    * ```
    */
   socketsJoin(rooms: Room | readonly Room[]): Promise<void> {
-    this.#ctx.recentJoins.add(toList(rooms));
+    const { recentJoins, channels } = this.#ctx;
+    recentJoins.add(toList(rooms).map((room) => channels.room(room)));
     return this.#request(RequestType.REMOTE_JOIN, rooms);
   }
 

@@ -7,6 +7,27 @@ export const DEFAULT_PREFIX = "socket.io";
 /** A room name. Socket.IO rooms are strings; numbers are kept for servers that join numeric rooms. */
 export type Room = string | number;
 
+// String.prototype.isWellFormed / toWellFormed: in Node ≥ 20, in TypeScript's lib from es2024.
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * A room as Redis carries it. Channel names and msgpack strings travel as UTF-8, in which a lone surrogate (half
+ * of a UTF-16 pair, such as `"\uD800"`) becomes U+FFFD: on the wire `"\uD800"` and `"\uFFFD"` are one room.
+ * Adapters pass every room through this, on every path, so that they are one room locally too. Numbers and
+ * well-formed strings come back as they are.
+ *
+ * @example
+ * ```ts
+ * wireRoom("\uD800"); // "\uFFFD"
+ * wireRoom("room1"); // "room1"
+ * ```
+ */
+export function wireRoom<R extends Room>(room: R): R {
+  return typeof room === "string" && !(room as WellFormed).isWellFormed()
+    ? ((room as WellFormed).toWellFormed() as R)
+    : room;
+}
+
 /**
  * Adds the leading `/` that Socket.IO namespace names always have: `"admin"` → `"/admin"`, `""` → `"/"`.
  *
@@ -27,6 +48,12 @@ export interface ClassicChannels {
   readonly broadcast: string;
   /** The PSUBSCRIBE pattern covering the broadcast and every room channel: `socket.io#/#*`. */
   readonly pattern: string;
+  /**
+   * The broadcast channel as a PSUBSCRIBE pattern that matches it alone (glob characters escaped): how a server
+   * subscribing per room receives the broadcast channel. A SUBSCRIBE would be counted by PUBSUB NUMSUB, and
+   * `app-request#/#`, the broadcast channel of the key `app-request`, is the request channel of the key `app`.
+   */
+  readonly literalBroadcast: string;
   /** Requests from servers and emitters: `socket.io-request#/#`. */
   readonly request: string;
   /** Responses that every server receives: `socket.io-response#/#`. */
@@ -59,11 +86,12 @@ export function classicChannels(prefix: string = DEFAULT_PREFIX, namespace = "/"
     nsp,
     broadcast,
     pattern: `${broadcast}*`,
+    literalBroadcast: broadcast.replace(/[*?[\]\\]/g, "\\$&"),
     request: `${prefix}-request#${nsp}#`,
     response,
-    room: (room) => `${broadcast}${room}#`,
+    room: (room) => `${broadcast}${wireRoom(room)}#`,
     nodeResponse: (uid) => `${response}${uid}#`,
-    forBroadcast: (rooms) => (rooms.length === 1 ? `${broadcast}${rooms[0]}#` : broadcast),
+    forBroadcast: (rooms) => (rooms.length === 1 ? `${broadcast}${wireRoom(rooms[0] as Room)}#` : broadcast),
   };
 }
 
@@ -96,7 +124,7 @@ export function shardedChannels(prefix: string = DEFAULT_PREFIX, namespace = "/"
     nsp,
     main,
     node: (uid) => `${main}${uid}#`,
-    room: (room) => `${main}${room}#`,
+    room: (room) => `${main}${wireRoom(room)}#`,
   };
 }
 

@@ -15,6 +15,7 @@ export {
   type Room,
   type ShardedChannels,
   shardedChannels,
+  wireRoom,
 } from "./channels.js";
 export {
   type AllRoomsRequest,

@@ -12,17 +12,12 @@
  *
  * @packageDocumentation
  */
+export { describeError, toError } from "./errors.js";
 export { attempt, noop, quiet } from "./promises.js";
 export { RecentRooms } from "./recent-rooms.js";
-export {
-  isIoRedis,
-  isNodeRedis,
-  type PubSubSink,
-  type RedisClient,
-  type RedisSeam,
-  type SeamOptions,
-  wrapRedisClient,
-} from "./redis-client.js";
+export { MAX_QUEUED_BYTES, MAX_WAIT_MS, PublishDroppedError } from "./publish-queue.js";
+export { isIoRedis, isNodeRedis, wrapRedisClient } from "./redis-client.js";
+export type { ConnectionState, PubSubSink, RedisClient, RedisSeam, SeamOptions } from "./seam.js";
 export {
   ackCollector,
   type Collector,

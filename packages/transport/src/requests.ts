@@ -14,8 +14,9 @@ import {
   RequestType,
 } from "@sio-redis/protocol";
 import createDebug from "debug";
+import { toError } from "./errors.js";
 import { noop } from "./promises.js";
-import type { RedisSeam } from "./redis-client.js";
+import type { RedisSeam } from "./seam.js";
 import type { Subscriptions } from "./subscriptions.js";
 
 const debug = createDebug("sio-redis:transport");
@@ -80,12 +81,14 @@ export interface QuerySpec<T> {
   collector(expected: number): Collector<T>;
   /** Put in front of the timeout error's message. */
   timeoutLead?: string;
-  /** How many servers will answer, when the caller already knows; else the `responders` option is asked. */
+  /** How many servers will answer, when the caller already knows; else they are counted. */
   responders?: Promise<number>;
 }
 
 interface Pending {
   readonly type: RequestType;
+  /** The subscriber connection's epoch when the request was sent. */
+  readonly epoch: number;
   onResponse(response: ClassicResponse): void;
   /** Called with the number of live servers that can answer; completes the request if all of them did. */
   onRecount(live: number): void;
@@ -101,8 +104,17 @@ export interface RequestsOptions {
   parser?: Parser | undefined;
   /** At most this many requests wait for answers at once; more are refused rather than left to pile up. */
   maxPending: number;
-  /** How many servers will answer a request sent now (the emitter: NUMSUB; an adapter: NUMSUB − 1). */
-  responders(): Promise<number>;
+  /**
+   * 1 when the owner is itself a server (an adapter, subscribed to the request channel: it does not answer
+   * itself), 0 for an emitter.
+   */
+  self: 0 | 1;
+  /**
+   * Queries (all requests but acknowledged broadcasts) published and not yet complete; the next ones wait
+   * for a slot, within their own deadline. Their answers all come to this one subscriber connection: thousands
+   * at once overflow Redis's `client-output-buffer-limit pubsub` and Redis drops the connection. Default 32.
+   */
+  maxConcurrent?: number;
   /** Names the owner in errors: "the emitter", "the adapter". */
   owner: string;
   /**
@@ -112,6 +124,8 @@ export interface RequestsOptions {
   recountMs?: number;
   /** Told about every message on the response channels, and whether it was malformed (the adapter counts). */
   observe?: (malformed: boolean) => void;
+  /** Called when the last pending request completes (the emitter releases idle namespaces). */
+  onIdle?: () => void;
   /** Publishes a request (default: `pub.publish`); the adapter passes its own to count them. */
   publish?: (channel: string, payload: Payload) => Promise<void>;
 }
@@ -120,6 +134,9 @@ export interface RequestsOptions {
 export class Requests {
   readonly #opts: RequestsOptions;
   readonly #pending = new Map<string, Pending>();
+  /** Queries waiting for a slot (see `maxConcurrent`), in call order. */
+  readonly #waiting: Array<{ alive(): boolean; start(): void }> = [];
+  #running = 0;
   #subscribed: Promise<void> | undefined;
   #subscribedOk = false;
   #recount: NodeJS.Timeout | undefined;
@@ -150,9 +167,34 @@ export class Requests {
     } catch (err) {
       // a response this request cannot take fails the request, never the Redis client's event loop
       debug("response to %s failed: %s", response.requestId, (err as Error).message);
-      pending?.fail(err instanceof Error ? err : new Error(String(err)));
+      pending?.fail(toError(err));
     }
   };
+
+  /**
+   * Subscribers of the request channel: the servers, this one included for an adapter. Asked in one command with
+   * this requester's own response channel, so that a count taken while its subscriber connection is away (and
+   * which therefore misses this server) is never believed: it waits for the connection and asks again.
+   */
+  async servers(): Promise<number> {
+    const { pub, subs, channels, uid } = this.#opts;
+    const own = channels.nodeResponse(uid);
+    for (let attempt = 1; ; attempt++) {
+      await this.ready();
+      await subs.ready([channels.response, own]);
+      const [servers = 0, mine = 0] = await pub.numsub([channels.request, own]);
+      if (mine > 0) return servers;
+      // subscribed as far as the client knows, not (yet) in Redis: it dropped the connection, or a
+      // SUBSCRIBE is in flight on a cluster's other node
+      if (attempt >= 3) throw new Error(`${this.#opts.owner}'s subscriber connection is not subscribed in Redis`);
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt).unref());
+    }
+  }
+
+  /** The servers that will answer a request sent now: all of them but this one. */
+  async #responders(): Promise<number> {
+    return Math.max(0, (await this.servers()) - this.#opts.self);
+  }
 
   /** Subscribes to the response channels once. Never to the request channel: that would count as a server. */
   ready(): Promise<void> {
@@ -193,14 +235,21 @@ export class Requests {
     } catch (err) {
       return Promise.reject(err);
     }
+    // acknowledged broadcasts go out at once (they are broadcasts); queries take a slot
+    const limited = spec.type !== RequestType.BROADCAST;
     return new Promise<T>((resolve, reject) => {
       let collector: Collector<T> | undefined;
       let expected = 0;
+      let started = false;
       const early: ClassicResponse[] = []; // answers that beat the server count
       const finish = (error: Error | null) => {
         if (!this.#pending.delete(requestId)) return;
         clearTimeout(timer);
-        if (this.#pending.size === 0) this.#stopRecount();
+        if (limited && started) this.#release();
+        if (this.#pending.size === 0) {
+          this.#stopRecount();
+          this.#opts.onIdle?.();
+        }
         if (error) reject(error);
         else resolve((collector ?? spec.collector(0)).result());
       };
@@ -219,8 +268,9 @@ export class Requests {
         );
         finish(error);
       }, spec.timeoutMs);
-      this.#pending.set(requestId, {
+      const pending: Pending = {
         type: spec.type,
+        epoch: this.#opts.subs.epoch,
         onResponse: (response) => {
           if (!collector) early.push(response);
           else if (collector.add(response)) finish(null);
@@ -232,18 +282,25 @@ export class Requests {
           }
         },
         fail: finish,
-      });
+      };
+      this.#pending.set(requestId, pending);
       const publish = () => {
         if (!this.#pending.has(requestId)) return;
         debug("sending %s %s", spec.name, requestId);
         this.#publish(this.#opts.channels.request, payload).catch((err: unknown) => {
-          finish(err instanceof Error ? err : new Error(String(err)));
+          finish(toError(err));
         });
       };
-      // answers can only be received once subscribed: publish right away when that is done, else right after
-      if (this.#subscribedOk) publish();
-      else this.ready().then(publish, (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
-      (spec.responders ?? this.#opts.responders()).then(
+      const start = () => {
+        if (!this.#pending.has(requestId)) return; // timed out while waiting for a slot
+        started = true;
+        // answers can only be received once subscribed: publish right away when that is done, else right after
+        if (this.#subscribedOk) publish();
+        else this.ready().then(publish, (err: unknown) => finish(toError(err)));
+      };
+      if (!limited) start();
+      else this.#acquire({ alive: () => this.#pending.has(requestId), start });
+      (spec.responders ?? this.#responders()).then(
         (count) => {
           if (!this.#pending.has(requestId)) return;
           expected = count;
@@ -252,9 +309,29 @@ export class Requests {
           for (const response of early.splice(0)) if (collector.add(response)) return finish(null);
           this.#startRecount();
         },
-        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => finish(toError(err)),
       );
     });
+  }
+
+  #acquire(query: { alive(): boolean; start(): void }): void {
+    if (this.#running < (this.#opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT)) {
+      this.#running++;
+      query.start();
+    } else {
+      this.#waiting.push(query);
+    }
+  }
+
+  #release(): void {
+    this.#running--;
+    // the queries that timed out while waiting are skipped
+    for (let next = this.#waiting.shift(); next; next = this.#waiting.shift()) {
+      if (!next.alive()) continue;
+      this.#running++;
+      next.start();
+      return;
+    }
   }
 
   #publish(channel: string, payload: Payload): Promise<void> {
@@ -268,11 +345,15 @@ export class Requests {
     this.#recount = setInterval(() => {
       if (counting) return;
       counting = true;
-      this.#opts
-        .responders()
+      const { subs } = this.#opts;
+      const epoch = subs.epoch;
+      this.#responders()
         .then(
           (live) => {
-            for (const pending of [...this.#pending.values()]) pending.onRecount(live);
+            // Answers sent while this subscriber connection was away are lost: a request sent before the
+            // connection's last reconnection can complete with every answer, never with fewer.
+            if (subs.epoch !== epoch || subs.seam.state() !== "ready") return;
+            for (const pending of [...this.#pending.values()]) if (pending.epoch === epoch) pending.onRecount(live);
           },
           (err: unknown) => debug("recount failed: %s", (err as Error).message),
         )
@@ -295,6 +376,7 @@ export class Requests {
   async close(waitMs = 1000): Promise<void> {
     this.#closed = true;
     for (const pending of [...this.#pending.values()]) pending.fail(new Error(`${this.#opts.owner} was closed`));
+    this.#waiting.length = 0;
     this.#stopRecount();
     if (!this.#subscribed) return;
     this.#subscribed = undefined;
@@ -303,6 +385,9 @@ export class Requests {
     await withDeadline(subs.unsubscribe([channels.response, channels.nodeResponse(uid)], this.#onMessage), waitMs);
   }
 }
+
+/** Queries in flight per requester by default (see `maxConcurrent`). */
+const DEFAULT_MAX_CONCURRENT = 32;
 
 // setTimeout fires at once for anything above 2^31 - 1 ms (about 24.8 days).
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -3,7 +3,8 @@
 // (un)subscriptions of one tick go to Redis as one command each: joining 1000 rooms costs one SUBSCRIBE.
 import createDebug from "debug";
 import { quiet } from "./promises.js";
-import { type RedisSeam, type SeamOptions, wrapRedisClient } from "./redis-client.js";
+import { wrapRedisClient } from "./redis-client.js";
+import type { RedisSeam, SeamOptions } from "./seam.js";
 
 const debug = createDebug("sio-redis:transport");
 
@@ -13,27 +14,38 @@ export type MessageHandler = (channel: string, message: Buffer) => void;
 /** Names per SUBSCRIBE command: keeps one command's reply (one entry per name) of reasonable size. */
 const MAX_NAMES_PER_COMMAND = 1000;
 
-/** One kind of name (channels or patterns): the handlers per name and what changed since the last flush. */
+/**
+ * One kind of name (channels or patterns): the handlers per name and what changed since the last flush. A handler
+ * is counted per name: two rooms whose names become the same channel (say "\uD800" and "\uFFFD", both sent as
+ * EF BF BD) hold it twice, and the channel stays until both let go.
+ */
 class Registry {
-  readonly handlers = new Map<string, Set<MessageHandler>>();
+  readonly handlers = new Map<string, Map<MessageHandler, number>>();
   /** Names whose Redis state must change at the next flush: true = subscribe, false = unsubscribe. */
   readonly changes = new Map<string, boolean>();
   /** SUBSCRIBEs sent and not yet answered, by name. */
   readonly inFlight = new Map<string, Promise<void>>();
 
   add(name: string, handler: MessageHandler): void {
-    let set = this.handlers.get(name);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(name, set);
+    let counts = this.handlers.get(name);
+    if (!counts) {
+      counts = new Map();
+      this.handlers.set(name, counts);
       this.changes.set(name, true);
     }
-    set.add(handler);
+    counts.set(handler, (counts.get(handler) ?? 0) + 1);
   }
 
   remove(name: string, handler: MessageHandler): void {
-    const set = this.handlers.get(name);
-    if (!set?.delete(handler) || set.size > 0) return;
+    const counts = this.handlers.get(name);
+    const count = counts?.get(handler);
+    if (!counts || count === undefined) return;
+    if (count > 1) {
+      counts.set(handler, count - 1);
+      return;
+    }
+    counts.delete(handler);
+    if (counts.size > 0) return;
     this.handlers.delete(name);
     this.changes.set(name, false);
   }
@@ -42,9 +54,15 @@ class Registry {
     for (const name of names) if (this.inFlight.get(name) === command) this.inFlight.delete(name);
   }
 
-  /** Marks names whose SUBSCRIBE failed, so that the next flush asks again. */
+  /** Marks names whose SUBSCRIBE failed (or was never sent), so that the next flush asks again. */
   retry(names: readonly string[]): void {
     for (const name of names) if (this.handlers.has(name) && !this.changes.has(name)) this.changes.set(name, true);
+  }
+
+  /** Marks every name, after a reconnection: Redis has forgotten them all. */
+  resubscribeAll(): void {
+    this.changes.clear();
+    for (const name of this.handlers.keys()) this.changes.set(name, true);
   }
 
   /** The net changes since the last call: a name added and removed in the same tick costs nothing. */
@@ -81,6 +99,8 @@ export class Subscriptions {
   readonly #channels = new Registry();
   readonly #patterns = new Registry();
   #flush: Promise<void> | undefined;
+  #epoch = 0;
+  #nextReady: Promise<void> | undefined;
 
   constructor(seam: RedisSeam) {
     this.seam = seam;
@@ -91,12 +111,40 @@ export class Subscriptions {
     // Both libraries restore their subscriptions after a reconnection. Asking again on every `ready` costs one
     // command and also covers names whose SUBSCRIBE was lost with the connection; Redis ignores repeats.
     seam.onReady(() => {
+      this.#epoch++;
       const { size } = this.#channels.handlers;
       debug("connection ready: subscribing to %d channels, %d patterns", size, this.#patterns.handlers.size);
-      for (const name of this.#channels.handlers.keys()) this.#channels.changes.set(name, true);
-      for (const name of this.#patterns.handlers.keys()) this.#patterns.changes.set(name, true);
+      this.#channels.resubscribeAll();
+      this.#patterns.resubscribeAll();
       quiet(this.#schedule());
     });
+  }
+
+  /**
+   * Counts the connection's `ready` events. Whatever was published to this connection's channels while it was
+   * down is lost to it: a request sent under one epoch and still pending under another may have lost answers.
+   */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /**
+   * Resolves once the connection is ready and every one of `channels` that has a handler is subscribed (its
+   * SUBSCRIBE confirmed by Redis). Rejects when the application closed the connection.
+   */
+  async ready(channels: Iterable<string>): Promise<void> {
+    const names = [...channels];
+    for (;;) {
+      const state = this.seam.state();
+      if (state === "closed") throw new Error(`the subscriber connection is closed`);
+      if (state === "ready") {
+        const pending = this.whenSubscribed(names);
+        if (!pending) return;
+        await pending;
+        continue; // it may have gone down meanwhile
+      }
+      await this.#afterReady();
+    }
   }
 
   /** Channels with at least one handler. */
@@ -162,10 +210,14 @@ export class Subscriptions {
   }
 
   async #send(): Promise<void> {
+    const state = this.seam.state();
+    // A connection that is down gets everything again on its next `ready`: sending now would only queue commands
+    // in the client (ioredis Cluster even fails its own ready check on a SUBSCRIBE sent while handshaking).
+    if (state === "down") return this.#afterReady();
     const channels = this.#channels.take();
     const patterns = this.#patterns.take();
     // a client the application closed never answers: there is nothing to (un)subscribe any more
-    if (this.seam.state() === "closed") return;
+    if (state === "closed") return;
     const { seam } = this;
     const commands: Array<Promise<void>> = [];
     const send = (registry: Registry, names: string[], command: (chunk: string[]) => Promise<void>, on: boolean) => {
@@ -203,9 +255,22 @@ export class Subscriptions {
     if (failed) throw failed.reason;
   }
 
-  #dispatch(handlers: Set<MessageHandler> | undefined, channel: string, message: Buffer): void {
+  /** The flush that follows the connection's next `ready` (the constructor's listener queues it first). */
+  #afterReady(): Promise<void> {
+    // one listener however many flushes wait (churn during an outage must not pile up listeners on the client)
+    this.#nextReady ??= new Promise<void>((resolve) => {
+      const stop = this.seam.onReady(() => {
+        stop();
+        this.#nextReady = undefined;
+        resolve();
+      });
+    });
+    return this.#nextReady.then(() => this.#schedule());
+  }
+
+  #dispatch(handlers: Map<MessageHandler, number> | undefined, channel: string, message: Buffer): void {
     if (!handlers) return; // someone else's channel on a shared connection, or one just dropped
-    for (const handler of handlers) {
+    for (const handler of handlers.keys()) {
       try {
         handler(channel, message);
       } catch (err) {

@@ -127,17 +127,17 @@ test("ioredis pipelines: a per-command error rejects the batch", async () => {
   await Promise.all([seam.publish("a", "1"), seam.publish("b", "2")]);
   assert.deepEqual(sent, ["a", "b"]);
   await assert.rejects(Promise.all([seam.publish("ok", "1"), seam.publish("bad", "2")]), /ERR bad/);
-  assert.equal(await seam.numsub("ch"), 2);
+  assert.deepEqual(await seam.numsub(["ch"]), [2]);
 });
 
 test("PUBSUB NUMSUB: string counts, ioredis Cluster sums its nodes, garbage is an error", async () => {
   const { client } = nodeRedisDouble();
-  assert.equal(await wrapRedisClient(client).numsub("x"), 3);
+  assert.deepEqual(await wrapRedisClient(client).numsub(["x"]), [3]);
   const node = (n: number) => ({ psubscribe() {}, on() {}, publish: async () => 0, call: async () => ["x", n] });
   const cluster = { ...node(0), isCluster: true, nodes: () => [node(1), node(2), node(4)] };
-  assert.equal(await wrapRedisClient(cluster).numsub("x"), 7);
+  assert.deepEqual(await wrapRedisClient(cluster).numsub(["x"]), [7]);
   const broken = { ...node(0), call: async () => "OK" };
-  await assert.rejects(wrapRedisClient(broken).numsub("x"), /unexpected PUBSUB NUMSUB reply/);
+  await assert.rejects(wrapRedisClient(broken).numsub(["x"]), /unexpected PUBSUB NUMSUB reply/);
 });
 
 test("one seam per client; anything without publish() is refused by name", () => {
@@ -145,7 +145,7 @@ test("one seam per client; anything without publish() is refused by name", () =>
   assert.equal(wrapRedisClient(client), wrapRedisClient(client));
   assert.throws(
     () => wrapRedisClient({}, { role: "subClient" }),
-    /subClient must be a node-redis \(≥ 4\) or ioredis client/,
+    /subClient must be a node-redis or ioredis client/,
   );
   assert.throws(() => wrapRedisClient(null), TypeError);
 });

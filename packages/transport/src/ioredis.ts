@@ -1,0 +1,101 @@
+// The seam over ioredis ≥ 5 (`Redis`, `Cluster`): lowercase `psubscribe`, `subscribe(...channels)` plus the
+// connection-wide `messageBuffer` event, `call(cmd, ...args)`, `status`.
+import { publishQueue } from "./publish-queue.js";
+import { scriptedPublish } from "./publish-script.js";
+import { attempt, noop } from "./promises.js";
+import { asBuffer, type ConnectionState, events, type PubSubSink, type RedisSeam, readNumsub, sumCounts } from "./seam.js";
+
+export interface IoRedisClient {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+  pipeline?: () => {
+    publish(channel: string, message: string | Buffer): unknown;
+    exec(): Promise<Array<[Error | null, unknown]> | null>;
+  };
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  psubscribe(...patterns: string[]): Promise<unknown>;
+  punsubscribe(...patterns: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  listenerCount(event: string): number;
+  call(command: string, ...args: Array<string | Buffer>): Promise<unknown>;
+  readonly status?: string;
+  readonly isCluster?: boolean;
+  nodes?: (role?: string) => IoRedisClient[];
+}
+
+/** ioredis `Redis` and `Cluster`: `call` tells them from the callback-style node-redis 3, which has the rest. */
+export function isIoRedisLike(client: unknown): boolean {
+  const c = client as Record<string, unknown> | null;
+  return (
+    typeof c === "object" &&
+    c !== null &&
+    typeof c.psubscribe === "function" &&
+    typeof c.on === "function" &&
+    typeof c.call === "function"
+  );
+}
+
+function stateOf(client: IoRedisClient): ConnectionState {
+  // no status: a wrapper or a double that only forwards commands
+  if (client.status === "ready" || client.status === undefined) return "ready";
+  return client.status === "end" ? "closed" : "down";
+}
+
+function command(client: IoRedisClient, args: Array<string | Buffer>): Promise<unknown> {
+  const [name, ...rest] = args as [string, ...Array<string | Buffer>];
+  return attempt(() => client.call(name, ...rest));
+}
+
+export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam {
+  let sink: PubSubSink | undefined;
+  const onMessage = (channel: Buffer | string, message: Buffer | string) =>
+    sink?.message(channel.toString(), asBuffer(message));
+  const onPMessage = (pattern: Buffer | string, channel: Buffer | string, message: Buffer | string) =>
+    sink?.pmessage(pattern.toString(), channel.toString(), asBuffer(message));
+  const cluster = client.isCluster === true && typeof client.nodes === "function";
+  const state = () => stateOf(client);
+  const seam = events(client, state);
+  return {
+    library: "ioredis",
+    cluster,
+    publish: publishQueue({
+      send: scriptedPublish(
+        (args) => command(client, args),
+        async (messages) => {
+          const pipeline = client.pipeline?.();
+          if (messages.length === 1 || !pipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          for (const [channel, payload] of messages) pipeline.publish(channel, payload);
+          // a pipeline resolves with one [error, reply] per command
+          for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+        },
+      ),
+      state,
+      onReady: seam.onReady,
+    }),
+    async numsub(channels) {
+      if (cluster) {
+        // each node counts only its own subscribers, and a subscriber may sit on a replica
+        const nodes = (client.nodes as NonNullable<IoRedisClient["nodes"]>)();
+        const perNode = await Promise.all(
+          nodes.map(async (node) => readNumsub(await command(node, ["PUBSUB", "NUMSUB", ...channels]), channels)),
+        );
+        return sumCounts(perNode, channels);
+      }
+      return readNumsub(await command(client, ["PUBSUB", "NUMSUB", ...channels]), channels);
+    },
+    listen(next) {
+      // ioredis has one event for the whole connection, installed once
+      if (!sink) {
+        client.on(subEvent, onMessage);
+        client.on(`p${subEvent}`, onPMessage);
+      }
+      sink = next;
+    },
+    subscribe: (channels) => attempt(() => client.subscribe(...channels)).then(noop),
+    unsubscribe: (channels) => attempt(() => client.unsubscribe(...channels)).then(noop),
+    psubscribe: (patterns) => attempt(() => client.psubscribe(...patterns)).then(noop),
+    punsubscribe: (patterns) => attempt(() => client.punsubscribe(...patterns)).then(noop),
+    ...seam,
+  };
+}

@@ -1,0 +1,155 @@
+// The seam over node-redis ≥ 4 (`createClient()`, `createCluster()`): camelCase `pSubscribe`,
+// `subscribe(channels, listener, bufferMode)`, `sendCommand`, `isOpen` / `isReady`.
+import { publishQueue } from "./publish-queue.js";
+import { scriptedPublish } from "./publish-script.js";
+import { attempt, noop } from "./promises.js";
+import { type ConnectionState, events, type PubSubSink, type RedisSeam, readNumsub, sumCounts } from "./seam.js";
+
+// node-redis calls listeners as (message, channel); in buffer mode both are Buffers.
+type Listener = (message: Buffer, channel: Buffer) => void;
+
+interface NodeRedisCommon {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+  subscribe(channels: string[], listener: Listener, bufferMode: true): Promise<unknown>;
+  unsubscribe(channels: string[], listener: Listener, bufferMode: true): Promise<unknown>;
+  pSubscribe(patterns: string[], listener: Listener, bufferMode: true): Promise<unknown>;
+  pUnsubscribe(patterns: string[], listener: Listener, bufferMode: true): Promise<unknown>;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  listenerCount(event: string): number;
+  readonly isOpen?: boolean;
+  readonly isReady?: boolean;
+}
+
+export interface NodeRedisClient extends NodeRedisCommon {
+  multi?: () => {
+    publish(channel: string, message: string | Buffer): unknown;
+    execAsPipeline?: () => Promise<unknown>;
+  };
+  sendCommand(args: Array<string | Buffer>): Promise<unknown>;
+}
+
+interface ClusterNode {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface NodeRedisCluster extends NodeRedisCommon {
+  readonly masters: ClusterNode[];
+  readonly replicas?: ClusterNode[];
+  nodeClient(node: ClusterNode): NodeRedisClient | Promise<NodeRedisClient>;
+}
+
+/** node-redis ≥ 4 standalone or cluster: camelCase methods. */
+export function isNodeRedisLike(client: unknown): boolean {
+  const c = client as Record<string, unknown> | null;
+  return typeof c === "object" && c !== null && typeof c.pSubscribe === "function";
+}
+
+/** A node-redis `createCluster()` client. */
+export function isNodeRedisCluster(client: unknown): client is NodeRedisCluster {
+  const c = client as Record<string, unknown>;
+  return isNodeRedisLike(client) && Array.isArray(c.masters) && typeof c.nodeClient === "function";
+}
+
+// node-redis: isOpen (connect() called, not closed) and isReady (a cluster ≤ 5 has no isReady: open is ready).
+function stateOf(client: NodeRedisCommon): ConnectionState {
+  if (client.isReady === true) return "ready";
+  if (client.isOpen === false) return "closed";
+  return client.isReady === undefined ? "ready" : "down";
+}
+
+/** The pub/sub half, the same for standalone and cluster clients. */
+function pubSub(client: NodeRedisCommon) {
+  let sink: PubSubSink | undefined;
+  // node-redis keeps listeners per channel and per pattern: ours are these, so that unsubscribing removes
+  // exactly ours and leaves the user's listeners on the same client alone.
+  const onMessage: Listener = (message, channel) => sink?.message(channel.toString(), message);
+  const patternListeners = new Map<string, Listener>();
+  const patternListener = (pattern: string) => {
+    let listener = patternListeners.get(pattern);
+    if (!listener) {
+      listener = (message, channel) => sink?.pmessage(pattern, channel.toString(), message);
+      patternListeners.set(pattern, listener);
+    }
+    return listener;
+  };
+  return {
+    listen(next: PubSubSink) {
+      sink = next;
+    },
+    subscribe: (channels: readonly string[]) =>
+      attempt(() => client.subscribe([...channels], onMessage, true)).then(noop),
+    unsubscribe: (channels: readonly string[]) =>
+      attempt(() => client.unsubscribe([...channels], onMessage, true)).then(noop),
+    // one listener per pattern (it names the pattern), so one call each; there is one pattern per namespace
+    psubscribe: (patterns: readonly string[]) =>
+      attempt(() => Promise.all(patterns.map((p) => client.pSubscribe([p], patternListener(p), true)))).then(noop),
+    punsubscribe: (patterns: readonly string[]) =>
+      attempt(() =>
+        Promise.all(
+          patterns.map(async (pattern) => {
+            await client.pUnsubscribe([pattern], patternListener(pattern), true);
+            patternListeners.delete(pattern);
+          }),
+        ),
+      ).then(noop),
+  };
+}
+
+export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
+  const state = () => stateOf(client);
+  const seam = events(client, state);
+  return {
+    library: "node-redis",
+    cluster: false,
+    publish: publishQueue({
+      send: scriptedPublish(
+        (args) => client.sendCommand(args),
+        (messages) => {
+          const multi = client.multi?.();
+          if (messages.length === 1 || !multi?.execAsPipeline) {
+            return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+          }
+          for (const [channel, payload] of messages) multi.publish(channel, payload);
+          return multi.execAsPipeline();
+        },
+      ),
+      state,
+      onReady: seam.onReady,
+    }),
+    async numsub(channels) {
+      return readNumsub(await attempt(() => client.sendCommand(["PUBSUB", "NUMSUB", ...channels])), channels);
+    },
+    ...pubSub(client),
+    ...seam,
+  };
+}
+
+export function nodeRedisClusterSeam(client: NodeRedisCluster): RedisSeam {
+  const state = () => stateOf(client);
+  const seam = events(client, state);
+  return {
+    library: "node-redis",
+    cluster: true,
+    // a PUBLISH reaches every node of the cluster from any of them; the client pipelines one tick's commands
+    publish: publishQueue({
+      send: (messages) => Promise.all(messages.map(([c, p]) => client.publish(c, p))),
+      state,
+      onReady: seam.onReady,
+    }),
+    async numsub(channels) {
+      // each node counts only its own subscribers, and a subscriber may sit on a replica
+      const nodes = [...client.masters, ...(client.replicas ?? [])];
+      const perNode = await Promise.all(
+        nodes.map(async (node) => {
+          const nodeClient = await client.nodeClient(node);
+          return readNumsub(await attempt(() => nodeClient.sendCommand(["PUBSUB", "NUMSUB", ...channels])), channels);
+        }),
+      );
+      return sumCounts(perNode, channels);
+    },
+    ...pubSub(client),
+    ...seam,
+  };
+}
