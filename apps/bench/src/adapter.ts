@@ -38,10 +38,10 @@ const OFFICIAL_SPECIFIC: Candidate = {
   options: { publishOnSpecificResponseChannel: true },
 };
 const OURS: Candidate = { name: "ours", kind: "ours", options: {} };
-const OURS_NO_MUX: Candidate = {
-  name: "ours, no multiplexing",
+const OURS_DYNAMIC: Candidate = {
+  name: "ours, dynamic",
   kind: "ours",
-  options: { withChannelMultiplexing: false },
+  options: { subscriptionMode: "dynamic" },
 };
 
 // ---------------------------------------------------------------- flags and sizes
@@ -228,7 +228,7 @@ async function withClusters<T>(
 async function fanout(rounds: number): Promise<void> {
   const CLIENTS = 200;
   const text = "x".repeat(64);
-  const candidates = candidatesOf([OFFICIAL, OURS]);
+  const candidates = candidatesOf([OFFICIAL, OURS, OURS_DYNAMIC]);
   const samples = new Samples();
   await withClusters(candidates, 2, async (clusters) => {
     const tallies = new Map<Cluster, { tally: Tally; perClient: number[] }>();
@@ -273,20 +273,19 @@ async function fanout(rounds: number): Promise<void> {
     `\n(a) fan-out: 2 servers, ${CLIENTS} clients (100 each); server A emits ${FANOUT_EMITS} events of 64 text ` +
       `bytes to all; median of ${rounds} rounds`,
   );
-  const ours = candidates.find((c) => c.kind === "ours");
   table(
     ["adapter", "deliveries/s", "vs official", "sub msgs/emit (A+B)", "sub bytes/emit (A+B)"],
     candidates.map((c) => [
       c.name,
       fmt(samples.median(c.name, "rate")),
-      c === ours ? `${fmt(samples.pairedRatio(c.name, OFFICIAL.name, "rate"), 2)}x` : "",
+      c.kind === "ours" ? `${fmt(samples.pairedRatio(c.name, OFFICIAL.name, "rate"), 2)}x` : "",
       fmt(samples.median(c.name, "msgs"), 2),
       fmt(samples.median(c.name, "bytes")),
     ]),
   );
-  if (ours) {
+  for (const ours of candidates.filter((c) => c.kind === "ours")) {
     summary.push({
-      scenario: "a fan-out",
+      scenario: `a fan-out, ${ours.name}`,
       metric: "deliveries/s",
       reference: OFFICIAL.name,
       referenceValue: samples.median(OFFICIAL.name, "rate"),
@@ -301,7 +300,7 @@ async function fanout(rounds: number): Promise<void> {
 
 async function rooms(rounds: number): Promise<void> {
   const ROOMS = 1000;
-  const candidates = candidatesOf([OFFICIAL, OURS]);
+  const candidates = candidatesOf([OFFICIAL, OURS, OURS_DYNAMIC]);
   const samples = new Samples();
   await withClusters(candidates, 2, async (clusters) => {
     const tallies = new Map<Cluster, { tally: Tally; perRoom: number[] }>();
@@ -357,13 +356,12 @@ async function rooms(rounds: number): Promise<void> {
     `\n(b) rooms: ${ROOMS} rooms of one client, ${ROOMS / 2} on each of 2 servers; server A emits ${ROOM_EMITS} ` +
       `events, each to one random room; median of ${rounds} rounds`,
   );
-  const ours = candidates.find((c) => c.kind === "ours");
   table(
     ["adapter", "emits/s", "vs official", "sub msgs/emit A+B", "A", "B", "sub bytes/emit", "counters.messagesIn/emit"],
     candidates.map((c) => [
       c.name,
       fmt(samples.median(c.name, "rate")),
-      c === ours ? `${fmt(samples.pairedRatio(c.name, OFFICIAL.name, "rate"), 2)}x` : "",
+      c.kind === "ours" ? `${fmt(samples.pairedRatio(c.name, OFFICIAL.name, "rate"), 2)}x` : "",
       fmt(samples.median(c.name, "msgs"), 2),
       fmt(samples.median(c.name, "msgsA"), 2),
       fmt(samples.median(c.name, "msgsB"), 2),
@@ -371,10 +369,10 @@ async function rooms(rounds: number): Promise<void> {
       fmt(samples.median(c.name, "counter"), 2),
     ]),
   );
-  if (ours) {
+  for (const ours of candidates.filter((c) => c.kind === "ours")) {
     summary.push(
       {
-        scenario: "b rooms",
+        scenario: `b rooms, ${ours.name}`,
         metric: "emits/s",
         reference: OFFICIAL.name,
         referenceValue: samples.median(OFFICIAL.name, "rate"),
@@ -383,13 +381,13 @@ async function rooms(rounds: number): Promise<void> {
         target: "higher is better",
       },
       {
-        scenario: "b rooms",
+        scenario: `b rooms, ${ours.name}`,
         metric: "sub msgs per emit (A+B)",
         reference: OFFICIAL.name,
         referenceValue: samples.median(OFFICIAL.name, "msgs"),
         ours: samples.median(ours.name, "msgs"),
         ratio: samples.median(ours.name, "msgs") / samples.median(OFFICIAL.name, "msgs"),
-        target: "ours 1.0 (official 2.0)",
+        target: "pattern 2.0 like official; dynamic 1.0",
       },
     );
   }
@@ -430,7 +428,7 @@ function realisticHandshake(i: number) {
 async function requests(rounds: number): Promise<void> {
   const PER_SERVER = 100;
   const SERVERS = 3;
-  const candidates = candidatesOf([OFFICIAL, OFFICIAL_SPECIFIC, OURS]);
+  const candidates = candidatesOf([OFFICIAL, OFFICIAL_SPECIFIC, OURS, OURS_DYNAMIC]);
   const samples = new Samples();
   await withClusters(candidates, SERVERS, async (clusters) => {
     for (const cluster of clusters) {
@@ -501,14 +499,15 @@ async function requests(rounds: number): Promise<void> {
       fmt(samples.median(c.name, "sseMsgsBC"), 1),
     ]),
   );
-  const ours = candidates.find((c) => c.kind === "ours");
-  if (!ours) return;
-  for (const reference of [OFFICIAL, OFFICIAL_SPECIFIC]) {
+  const pairs = candidates
+    .filter((c) => c.kind === "ours")
+    .flatMap((ours) => [OFFICIAL, OFFICIAL_SPECIFIC].map((reference) => [ours, reference] as const));
+  for (const [ours, reference] of pairs) {
     const row = (metric: string, key: string, target: string, p = 50): SummaryRow => {
       const r = percentile(samples.get(reference.name, key), p);
       const o = percentile(samples.get(ours.name, key), p);
       return {
-        scenario: "c requests",
+        scenario: `c requests, ${ours.name}`,
         metric,
         reference: reference.name,
         referenceValue: r,
@@ -531,7 +530,7 @@ async function requests(rounds: number): Promise<void> {
 // ---------------------------------------------------------------- (d) churn
 
 async function churn(rounds: number): Promise<void> {
-  const candidates = candidatesOf([OFFICIAL, OURS, OURS_NO_MUX]);
+  const candidates = candidatesOf([OFFICIAL, OURS, OURS_DYNAMIC]);
   const samples = new Samples();
   await withClusters(candidates, 2, async (clusters) => {
     const baselines = new Map<Cluster, number>();
@@ -582,14 +581,14 @@ async function churn(rounds: number): Promise<void> {
       `alternating between 2 servers; timed until both servers dropped every socket and Redis dropped every ` +
       `channel they added; median of ${rounds} rounds`,
   );
-  const ours = candidates.find((c) => c === OURS);
+  const ours = candidates.find((c) => c === OURS_DYNAMIC);
   table(
-    ["adapter", "cycles/s", "vs official", "vs ours, no multiplexing", "(un)subscribe cmds/cycle"],
+    ["adapter", "cycles/s", "vs official", "vs ours (pattern)", "(un)subscribe cmds/cycle"],
     candidates.map((c) => [
       c.name,
       fmt(samples.median(c.name, "rate")),
       c.kind === "ours" ? `${fmt(samples.pairedRatio(c.name, OFFICIAL.name, "rate"), 2)}x` : "",
-      c === ours ? `${fmt(samples.pairedRatio(c.name, OURS_NO_MUX.name, "rate"), 2)}x` : "",
+      c === ours ? `${fmt(samples.pairedRatio(c.name, OURS.name, "rate"), 2)}x` : "",
       fmt(samples.median(c.name, "subs"), 2),
     ]),
   );
@@ -598,10 +597,10 @@ async function churn(rounds: number): Promise<void> {
       {
         scenario: "d churn",
         metric: "cycles/s",
-        reference: OURS_NO_MUX.name,
-        referenceValue: samples.median(OURS_NO_MUX.name, "rate"),
+        reference: OURS.name,
+        referenceValue: samples.median(OURS.name, "rate"),
         ours: samples.median(ours.name, "rate"),
-        ratio: samples.pairedRatio(ours.name, OURS_NO_MUX.name, "rate"),
+        ratio: samples.pairedRatio(ours.name, OURS.name, "rate"),
         target: "≥ 0.8",
       },
       {

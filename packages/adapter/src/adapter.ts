@@ -44,6 +44,7 @@ import {
 import createDebug from "debug";
 import { Adapter, type BroadcastOptions, type Room as LocalRoom, type SocketId } from "socket.io-adapter";
 import { type ErrorSink, watchErrors } from "./client-errors.js";
+import type { RedisClientLike } from "./client-like.js";
 import { answer, type LocalServer, localOptions } from "./responder.js";
 import { callbackOrPromise, type LocalSocket, type NodeCallback, seedApi } from "./seed-api.js";
 
@@ -154,12 +155,17 @@ function wireSafe(opts: BroadcastOptions): BroadcastOptions {
  * const rooms = await adapter.allRooms();
  * ```
  */
-export class RedisAdapter extends Adapter implements ErrorSink {
+export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient extends object = RedisClientLike>
+  extends Adapter
+  implements ErrorSink
+{
   /** This adapter's id on the wire; it ignores its own messages by it. */
   readonly uid = newUid();
   readonly prefix: string;
-  readonly pubClient: unknown;
-  readonly subClient: unknown;
+  /** The client given as `pubClient`: publishes, and answers PUBSUB queries. */
+  readonly pubClient: PubClient;
+  /** The client given as `subClient`: subscriptions only. */
+  readonly subClient: SubClient;
   readonly requestsTimeout: number;
   /**
    * Answers {@link customRequest}s from any server, this one included. The default answers `null`.
@@ -189,7 +195,7 @@ export class RedisAdapter extends Adapter implements ErrorSink {
   #ackServerCount: Promise<number> | undefined;
   #closed = false;
 
-  constructor(nsp: Namespace, pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}) {
+  constructor(nsp: Namespace, pubClient: PubClient, subClient: SubClient, opts: RedisAdapterOptions = {}) {
     super(nsp);
     this.prefix = opts.key ?? DEFAULT_PREFIX;
     this.pubClient = pubClient;
@@ -809,7 +815,10 @@ function fetchedSockets(expected: number, done?: (found: FetchedSocket[]) => boo
 }
 
 /** The function Socket.IO's `io.adapter()` takes: it calls it with `new` for each namespace. */
-export type AdapterConstructor = (nsp: unknown) => RedisAdapter;
+export type AdapterConstructor<
+  PubClient extends object = RedisClientLike,
+  SubClient extends object = RedisClientLike,
+> = (nsp: unknown) => RedisAdapter<PubClient, SubClient>;
 
 /**
  * Plugs the Redis adapter into a Socket.IO server: the signature of @socket.io/redis-adapter 8's
@@ -830,7 +839,26 @@ export type AdapterConstructor = (nsp: unknown) => RedisAdapter;
  * io.listen(3000);
  * ```
  */
-export function createAdapter(pubClient: unknown, subClient: unknown, opts?: RedisAdapterOptions): AdapterConstructor {
+export function createAdapter<PubClient extends object, SubClient extends object>(
+  pubClient: PubClient,
+  subClient: SubClient,
+  opts?: RedisAdapterOptions,
+): AdapterConstructor<PubClient, SubClient>;
+/**
+ * Clients typed `unknown`, as the previous signature took them: createAdapter checks at once that they are node-redis
+ * or ioredis clients, and its adapters type them as {@link RedisClientLike}. Anything else TypeScript knows is not an
+ * object (a string…) is refused.
+ */
+export function createAdapter<PubClient, SubClient>(
+  pubClient: unknown extends PubClient ? PubClient : never,
+  subClient: unknown extends SubClient ? SubClient : never,
+  opts?: RedisAdapterOptions,
+): AdapterConstructor;
+export function createAdapter(
+  pubClient: object,
+  subClient: object,
+  opts?: RedisAdapterOptions,
+): AdapterConstructor<object, object> {
   // fail at once, not at the first namespace: the wrong object, or one client for both roles
   wrapRedisClient(pubClient, { role: "pubClient" });
   wrapRedisClient(subClient, { role: "subClient", subEvent: opts?.subEvent });

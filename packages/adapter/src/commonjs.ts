@@ -7,7 +7,11 @@ function main(
   uri?: string | api.RedisAdapterFactoryOptions,
   opts?: api.RedisAdapterFactoryOptions,
 ): api.RedisAdapterFactory;
-function main(pubClient: object, subClient: object, opts?: api.RedisAdapterOptions): api.RedisAdapterFactory;
+function main<PubClient extends object, SubClient extends object>(
+  pubClient: PubClient,
+  subClient: SubClient,
+  opts?: api.RedisAdapterOptions,
+): api.RedisAdapterFactory<PubClient, SubClient>;
 function main(...args: unknown[]): api.RedisAdapterFactory {
   return (api.redisAdapter as (...a: unknown[]) => api.RedisAdapterFactory)(...args);
 }
@@ -17,13 +21,20 @@ namespace main {
   export import redisAdapter = api.redisAdapter;
   export import RedisAdapter = api.RedisAdapter;
   export import QueryTimeoutError = api.QueryTimeoutError;
-  export type AdapterConstructor = api.AdapterConstructor;
+  export type AdapterConstructor<
+    PubClient extends object = api.RedisClientLike,
+    SubClient extends object = api.RedisClientLike,
+  > = api.AdapterConstructor<PubClient, SubClient>;
   export type AdapterCounters = api.AdapterCounters;
   export type CustomHook = api.CustomHook;
   export type NodeCallback<T> = api.NodeCallback<T>;
-  export type RedisAdapterFactory = api.RedisAdapterFactory;
+  export type RedisAdapterFactory<
+    PubClient extends object = api.RedisClientLike,
+    SubClient extends object = api.RedisClientLike,
+  > = api.RedisAdapterFactory<PubClient, SubClient>;
   export type RedisAdapterFactoryOptions = api.RedisAdapterFactoryOptions;
   export type RedisAdapterOptions = api.RedisAdapterOptions;
+  export type RedisClientLike = api.RedisClientLike;
 }
 // `default` too, so that code compiled with esModuleInterop (`import redisAdapter from`) finds it
 Object.defineProperty(main, "default", { value: api.redisAdapter, enumerable: true });

@@ -22,6 +22,7 @@ export {
   RedisAdapter,
   type RedisAdapterOptions,
 } from "./adapter.js";
+export type { RedisClientLike } from "./client-like.js";
 export {
   type RedisAdapterFactory,
   type RedisAdapterFactoryOptions,

@@ -3,6 +3,7 @@
 import { isIoRedis, isNodeRedis } from "@sio-redis/transport";
 import { createClient } from "redis";
 import { type AdapterConstructor, createAdapter, type RedisAdapter, type RedisAdapterOptions } from "./adapter.js";
+import type { RedisClientLike } from "./client-like.js";
 
 /** Options of {@link redisAdapter}: those of {@link createAdapter} plus where to connect. */
 export interface RedisAdapterFactoryOptions extends RedisAdapterOptions {
@@ -14,15 +15,21 @@ export interface RedisAdapterFactoryOptions extends RedisAdapterOptions {
   password?: string;
   auth_pass?: string;
   username?: string;
-  /** Clients to use instead of creating them; given one alone, the other is its `duplicate()`. */
-  pubClient?: unknown;
-  subClient?: unknown;
+  /** node-redis or ioredis clients to use instead of creating them; given one alone, the other is its `duplicate()`. */
+  pubClient?: object;
+  subClient?: object;
 }
 
-/** What {@link redisAdapter} returns: the function for `io.adapter()`, with the clients it uses. */
-export interface RedisAdapterFactory extends AdapterConstructor {
-  readonly pubClient: unknown;
-  readonly subClient: unknown;
+/**
+ * What {@link redisAdapter} returns: the function for `io.adapter()`, with the clients it uses. Their type is
+ * {@link RedisClientLike} unless they were passed as `redisAdapter(pubClient, subClient)`, which keeps theirs.
+ */
+export interface RedisAdapterFactory<
+  PubClient extends object = RedisClientLike,
+  SubClient extends object = RedisClientLike,
+> extends AdapterConstructor<PubClient, SubClient> {
+  readonly pubClient: PubClient;
+  readonly subClient: SubClient;
 }
 
 function endpoint(uri: string): { url: string } {
@@ -42,7 +49,7 @@ interface Closable {
 }
 
 /** The duplicate of a given client, connected, with how to close it (it is ours to close). */
-function duplicateOf(client: unknown, role: string): { client: unknown; close(): Promise<unknown> } {
+function duplicateOf(client: unknown, role: string): { client: object; close(): Promise<unknown> } {
   const duplicate = (client as { duplicate?: () => unknown }).duplicate;
   if (typeof duplicate !== "function") {
     throw new TypeError(`redisAdapter: pass both clients, or a ${role} that has duplicate()`);
@@ -73,15 +80,20 @@ export function redisAdapter(
   opts?: RedisAdapterFactoryOptions,
 ): RedisAdapterFactory;
 /** `redisAdapter(pubClient, subClient, opts)`: code written for `@socket.io/redis-adapter`'s default export. */
-export function redisAdapter(pubClient: object, subClient: object, opts?: RedisAdapterOptions): RedisAdapterFactory;
+export function redisAdapter<PubClient extends object, SubClient extends object>(
+  pubClient: PubClient,
+  subClient: SubClient,
+  opts?: RedisAdapterOptions,
+): RedisAdapterFactory<PubClient, SubClient>;
 export function redisAdapter(
   first?: string | object,
   second: object = {},
   third?: RedisAdapterOptions,
-): RedisAdapterFactory {
+): RedisAdapterFactory<object, object> {
   // @socket.io/redis-adapter's default export is createAdapter: accept its arguments too
   if (isNodeRedis(first) || isIoRedis(first)) {
-    return Object.assign(createAdapter(first, second, third), { pubClient: first, subClient: second });
+    const pubClient = first as object;
+    return Object.assign(createAdapter(pubClient, second, third), { pubClient, subClient: second });
   }
   if (first !== undefined && typeof first !== "string" && (typeof first !== "object" || first === null)) {
     throw new TypeError(`redisAdapter: expected "host:port", a redis:// URL or options, got ${String(first)}`);
@@ -117,11 +129,12 @@ export function redisAdapter(
     owned.push(copy);
     subClient = copy.client;
   }
-  const create = createAdapter(pubClient, subClient, options);
+  // both are set by now (TypeScript does not follow the branches above); createAdapter checks what they are
+  const create = createAdapter(pubClient as object, subClient as object, options);
   // connection errors go to the adapters' `error` events (or a warning): see client-errors.ts
   for (const client of toConnect) client.connect().catch(() => {});
 
-  const open = new Set<RedisAdapter>();
+  const open = new Set<RedisAdapter<object, object>>();
   const factory = function RedisAdapterFactory(nsp: unknown) {
     const adapter = create(nsp);
     open.add(adapter);
@@ -135,5 +148,5 @@ export function redisAdapter(
     };
     return adapter;
   };
-  return Object.assign(factory, { pubClient, subClient });
+  return Object.assign(factory, { pubClient: pubClient as object, subClient: subClient as object });
 }

@@ -1,7 +1,7 @@
 // The shared cluster suite and the seed API suite on @sio-redis/adapter, for each Redis client library and
 // each subscription mode (room channels or one pattern). SUITE_ADAPTER=official runs the cluster suite on
 // @socket.io/redis-adapter 8.3 instead: it shows the suite asks what Socket.IO asks, not what we happen to do.
-// SUITE_LIBRARY=ioredis (or node-redis, node-redis-4) narrows the run to one client library.
+// SUITE_LIBRARY=ioredis (or node-redis, node-redis-4, node-redis-3) narrows the run to one client library.
 import { after, before, describe } from "node:test";
 import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { clusterSuite, type SuiteClusterOptions, seedApiSuite } from "./cluster-suite.js";

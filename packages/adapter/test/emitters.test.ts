@@ -428,7 +428,7 @@ describe("emitters to our servers", { concurrency: true }, () => {
       startCluster({ redisUrl: redis.url, library: "node-redis", adapters: [kind, kind, kind], ...opts });
     describe(kind.label, { concurrency: 1 }, () => {
       for (const emitter of [officialEmitter, socketIoEmitter(true), socketIoEmitter(false), ourEmitter]) {
-        emitterSuite(emitter, make, kind.label === "ours");
+        emitterSuite(emitter, make, kind.label === "ours (room channels)");
       }
       ourEmitterQueries(make);
     });

@@ -2,13 +2,19 @@
 // connection and its own adapter factory (ours or the official one, mixed at will), real websocket clients.
 import { once } from "node:events";
 import http from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createAdapter } from "@sio-redis/adapter";
 import { next, until, within } from "@sio-redis/testing";
 import { createAdapter as createOfficial } from "@socket.io/redis-adapter";
-import { Redis } from "ioredis";
-import { createClient, type RedisClientType } from "redis";
-import { createClient as createClient4, type RedisClientType as RedisClientType4 } from "redis4";
+import { Cluster as IoRedisCluster, Redis } from "ioredis";
+import { createClient, createCluster, type RedisClientType, type RedisClusterType } from "redis";
+import {
+  createClient as createClient4,
+  createCluster as createCluster4,
+  type RedisClientType as RedisClientType4,
+  type RedisClusterType as RedisClusterType4,
+} from "redis4";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 
@@ -88,11 +94,51 @@ export function callback<T>(
   );
 }
 
-export type Library = "node-redis" | "node-redis-4" | "ioredis";
+export type Library = "node-redis" | "node-redis-4" | "node-redis-3" | "ioredis" | ClusterLibrary;
 
-export const LIBRARIES: readonly Library[] = ["node-redis", "node-redis-4", "ioredis"];
+/**
+ * Cluster clients, opened from every node of a Redis Cluster (`ClusterOptions.clusterNodes`): node-redis 6 and 4
+ * `createCluster({ rootNodes, useReplicas: true })`, so that a pub/sub connection may sit on a replica, and ioredis
+ * `Cluster`.
+ */
+export type ClusterLibrary = "node-redis-cluster" | "node-redis-4-cluster" | "ioredis-cluster";
 
-export type RedisClient = RedisClientType | RedisClientType4 | Redis;
+export const CLUSTER_LIBRARIES: readonly ClusterLibrary[] = [
+  "node-redis-cluster",
+  "node-redis-4-cluster",
+  "ioredis-cluster",
+];
+
+function isClusterLibrary(library: Library): library is ClusterLibrary {
+  return (CLUSTER_LIBRARIES as readonly Library[]).includes(library);
+}
+
+export const LIBRARIES: readonly Library[] = ["node-redis", "node-redis-4", "node-redis-3", "ioredis"];
+
+/** As much of a node-redis 3 client (`redis@3`, callback API, no types of its own) as the harness uses. */
+export interface Redis3 {
+  publish(channel: string, message: string | Buffer, callback?: (err: Error | null) => void): boolean;
+  send_command(command: string, args: string[], callback: (err: Error | null, reply: unknown) => void): boolean;
+  quit(callback?: (err: Error | null) => void): boolean;
+  end(flush: boolean): void;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+const redis3 = createRequire(import.meta.url)("redis3") as {
+  createClient(options: { url: string }): Redis3;
+  RedisClient: abstract new (...args: never[]) => Redis3;
+};
+
+export type RedisClient =
+  | RedisClientType
+  | RedisClientType4
+  | Redis
+  | Redis3
+  | RedisClusterType
+  | RedisClusterType4
+  | IoRedisCluster;
 
 /** A connected pub/sub pair, both named (CLIENT SETNAME) so CLIENT LIST tells them apart. */
 export interface RedisPair {
@@ -101,11 +147,54 @@ export interface RedisPair {
   close(): Promise<void>;
 }
 
-function connectNamed(library: Library, url: string, name: string): { client: RedisClient; ready: Promise<unknown> } {
+/**
+ * A cluster client of `library` on the Redis Cluster of `nodes` (urls), every connection it opens named `name`
+ * (ioredis names its subscriber connection `ioredis-cluster(subscriber):${name}`).
+ */
+function connectCluster(
+  library: ClusterLibrary,
+  nodes: readonly string[],
+  name: string,
+): { client: RedisClient; ready: Promise<unknown> } {
+  if (library === "ioredis-cluster") {
+    const startup = nodes.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }));
+    const client = new IoRedisCluster(startup, {
+      lazyConnect: true,
+      redisOptions: { connectionName: name, maxRetriesPerRequest: 1 },
+    });
+    client.on("error", () => {});
+    return { client, ready: client.connect() };
+  }
+  const options = { rootNodes: nodes.map((url) => ({ url })), useReplicas: true, defaults: { name } };
+  const client: RedisClusterType | RedisClusterType4 =
+    library === "node-redis-4-cluster" ? (createCluster4(options) as RedisClusterType4) : createCluster(options);
+  client.on("error", () => {});
+  return { client, ready: client.connect() };
+}
+
+function connectNamed(
+  library: Library,
+  url: string,
+  name: string,
+  nodes: readonly string[] = [url],
+): { client: RedisClient; ready: Promise<unknown> } {
+  if (isClusterLibrary(library)) return connectCluster(library, nodes, name);
   if (library === "ioredis") {
     const client = new Redis(url, { lazyConnect: true, connectionName: name, maxRetriesPerRequest: 1 });
     client.on("error", () => {});
     return { client, ready: client.connect() };
+  }
+  if (library === "node-redis-3") {
+    // it connects by itself, and names nothing: CLIENT SETNAME once it is ready
+    const client = redis3.createClient({ url });
+    client.on("error", () => {});
+    const ready = (async () => {
+      await next(client, "ready");
+      await new Promise<void>((resolve, reject) => {
+        client.send_command("CLIENT", ["SETNAME", name], (err) => (err ? reject(err) : resolve()));
+      });
+    })();
+    return { client, ready };
   }
   // (node-redis 6 builds a new client class for a `name` option, ~30 ms: name the connection by hand instead)
   const client: RedisClientType | RedisClientType4 =
@@ -123,6 +212,23 @@ function connectNamed(library: Library, url: string, name: string): { client: Re
  * nothing rejects behind the test's back), and forcibly if that does not finish within a second.
  */
 async function closeClient(client: RedisClient): Promise<void> {
+  if (client instanceof IoRedisCluster) {
+    try {
+      await within(client.quit(), "ioredis cluster client to quit", 1000);
+    } catch {
+      client.disconnect();
+    }
+    return;
+  }
+  if (client instanceof redis3.RedisClient) {
+    // node-redis 3's quit() calls back once Redis answered (or the connection is gone)
+    try {
+      await within(new Promise<void>((resolve) => client.quit(() => resolve())), "node-redis 3 client to quit", 1000);
+    } catch {
+      client.end(true);
+    }
+    return;
+  }
   const graceful =
     client instanceof Redis
       ? client.quit()
@@ -138,10 +244,18 @@ async function closeClient(client: RedisClient): Promise<void> {
   }
 }
 
-/** Connects a pub and a sub client of `library`, named `${name}:pub` and `${name}:sub`. */
-export async function redisPair(library: Library, url: string, name: string): Promise<RedisPair> {
-  const pub = connectNamed(library, url, `${name}:pub`);
-  const sub = connectNamed(library, url, `${name}:sub`);
+/**
+ * Connects a pub and a sub client of `library`, named `${name}:pub` and `${name}:sub`; a cluster library opens
+ * them from `nodes` (every node of the Redis Cluster).
+ */
+export async function redisPair(
+  library: Library,
+  url: string,
+  name: string,
+  nodes: readonly string[] = [url],
+): Promise<RedisPair> {
+  const pub = connectNamed(library, url, `${name}:pub`, nodes);
+  const sub = connectNamed(library, url, `${name}:sub`, nodes);
   const clients = [pub.client, sub.client];
   try {
     await within(Promise.all([pub.ready, sub.ready]), `${library} connections to ${url}`);
@@ -194,6 +308,59 @@ export async function connectAdmin(url: string): Promise<Admin> {
     },
     async close() {
       await client.close();
+    },
+  };
+}
+
+/**
+ * The {@link Admin} of a Redis Cluster: one plain connection per node of `urls`. Pub/sub state is per node (a
+ * subscriber connection sits on one node, master or replica), so each question is asked of every node: NUMSUB
+ * summed, CHANNELS merged, and a client's subscriptions summed over its connections (a cluster client opens one
+ * per node, all with the same name). `command` runs on the first node.
+ */
+export async function connectClusterAdmin(urls: readonly string[]): Promise<Admin> {
+  const clients = urls.map((url) => createClient({ url }));
+  for (const client of clients) client.on("error", () => {});
+  const all = async <T>(ask: (command: (args: string[]) => Promise<unknown>) => Promise<T>): Promise<T[]> =>
+    Promise.all(clients.map((client) => ask((args) => client.sendCommand(args) as Promise<unknown>)));
+  try {
+    await within(Promise.all(clients.map((client) => client.connect())), `admin connections to ${urls.join(", ")}`);
+  } catch (err) {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    throw err;
+  }
+  const first = clients[0];
+  if (!first) throw new Error("a cluster admin needs at least one node");
+  return {
+    command: (args) => first.sendCommand(args) as Promise<unknown>,
+    async numsub(channel) {
+      const counts = await all(async (command) =>
+        Number(((await command(["PUBSUB", "NUMSUB", channel])) as unknown[])[1]),
+      );
+      return counts.reduce((sum, n) => sum + n, 0);
+    },
+    async channels(pattern) {
+      const lists = await all(async (command) =>
+        ((await command(["PUBSUB", "CHANNELS", pattern])) as unknown[]).map(String),
+      );
+      return [...new Set(lists.flat())].sort();
+    },
+    async subscriptions(name) {
+      // ioredis names its Cluster's subscriber connection after the node connections
+      const names = new Set([name, `ioredis-cluster(subscriber):${name}`]);
+      const lists = await all(async (command) => String(await command(["CLIENT", "LIST"])));
+      const lines = lists
+        .flatMap((list) => list.split("\n"))
+        .filter((line) => names.has(line.match(/(?:^| )name=(\S*)/)?.[1] ?? ""));
+      if (lines.length === 0) throw new Error(`no Redis connection named ${name} on any node`);
+      const field = (line: string, f: string) => Number(line.match(new RegExp(`(?:^| )${f}=(\\d+)`))?.[1]);
+      return {
+        sub: lines.reduce((sum, line) => sum + field(line, "sub"), 0),
+        psub: lines.reduce((sum, line) => sum + field(line, "psub"), 0),
+      };
+    },
+    async close() {
+      await Promise.allSettled(clients.map((client) => client.close()));
     },
   };
 }
@@ -293,6 +460,11 @@ export interface Cluster {
 export interface ClusterOptions {
   redisUrl: string;
   library: Library;
+  /**
+   * Every node of a Redis Cluster (urls), for the cluster libraries: their clients start from these, and the
+   * admin asks every node. `redisUrl` is then one of them.
+   */
+  clusterNodes?: readonly string[];
   /** One per server: a named kind, or just a factory (then labelled "custom", not ours). */
   adapters: ReadonlyArray<AdapterKind | AdapterFactory>;
   clientsPerServer?: number;
@@ -437,8 +609,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     // Redis connections take a few ms each: open them all at once
     const opening = await Promise.allSettled([
-      connectAdmin(redisUrl),
-      ...options.adapters.map((_, index) => redisPair(library, redisUrl, `${key}:s${index}`)),
+      options.clusterNodes ? connectClusterAdmin(options.clusterNodes) : connectAdmin(redisUrl),
+      ...options.adapters.map((_, index) => redisPair(library, redisUrl, `${key}:s${index}`, options.clusterNodes)),
     ]);
     const [first, ...rest] = opening;
     if (first?.status === "fulfilled") admin = first.value;

@@ -2,9 +2,11 @@
 // `npm publish` would ship.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join, sep } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import redisAdapterDefault, * as esm from "@sio-redis/adapter";
 
 const require = createRequire(import.meta.url);
@@ -65,5 +67,41 @@ test("the published files are the builds, their declarations and package.json, a
     const base = path.slice("dist/esm/".length, -".js".length);
     assert.ok(paths.includes(`dist/cjs/${base}.js`), `dist/cjs/${base}.js`);
     assert.ok(paths.includes(`dist/esm/${base}.d.ts`), `dist/esm/${base}.d.ts`);
+  }
+});
+
+function packageVersion(dir: string): string {
+  return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+}
+
+test("the type fixtures (test/types) check the published declarations, on Socket.IO 4.8 and on 4.6", () => {
+  // the `test` script type-checks them; this checks what they were checked against
+  const dir = fileURLToPath(root);
+  const tsc = join(dir, "node_modules", ".bin", "tsc");
+  const expected = [
+    ["tsconfig.json", "4.8."],
+    ["tsconfig.sio46.json", "4.6."],
+  ] as const;
+  for (const [config, version] of expected) {
+    const files = execFileSync(tsc, ["-p", join("test", "types", config), "--listFilesOnly"], {
+      cwd: dir,
+      encoding: "utf8",
+    })
+      .split(/\r?\n/)
+      .filter(Boolean);
+    const socketIo = files
+      .filter((file) => /[\\/]socket\.io[\\/]dist[\\/]index\.d\.ts$/.test(file))
+      .map((file) => packageVersion(join(dirname(file), "..")));
+    assert.equal(socketIo.length, 1, `${config}: one copy of socket.io's declarations, got ${socketIo.join(", ")}`);
+    assert.ok(socketIo[0]?.startsWith(version), `${config}: socket.io ${version}x, got ${socketIo[0]}`);
+    const ours = files.filter((file) => file.startsWith(dir) && !file.includes(`${sep}node_modules${sep}`));
+    for (const entry of ["dist/esm/index.d.ts", "dist/cjs/commonjs.d.ts"]) {
+      assert.ok(ours.includes(join(dir, entry)), `${config}: the fixtures reach ${entry} through the exports map`);
+    }
+    assert.deepEqual(
+      ours.filter((file) => file.startsWith(join(dir, "src"))),
+      [],
+      `${config}: the fixtures never see the sources`,
+    );
   }
 });

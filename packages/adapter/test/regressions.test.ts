@@ -50,6 +50,34 @@ for (const multiplexing of [true, false]) {
       assert.deepEqual(rec?.events[0], ["numeric", [1]]);
     });
 
+    test("rooms that are one channel on the wire (a lone surrogate and U+FFFD) are one room everywhere", async () => {
+      const [x, y] = [c.clients[1]?.[0], c.clients[1]?.[1]];
+      assert.ok(x && y);
+      const lone = "\uD800";
+      const replacement = "\uFFFD";
+      await c.join(x, lone);
+      await c.join(y, replacement);
+      assert.ok(c.serverSocket(x).socket.rooms.has(replacement), "the lone surrogate is held as U+FFFD");
+      // a broadcast to either name, from another server or this one, reaches both members
+      const recs = record([x, y]);
+      for (const i of [0, 1]) {
+        c.servers[i]?.io.to(lone).emit("to-lone");
+        c.servers[i]?.io.to(replacement).emit("to-replacement");
+        c.servers[i]?.io.emit("barrier", `u${i}`);
+        for (const rec of recs) {
+          assert.deepEqual((await rec.until(`u${i}`)).map(([e]) => e), ["to-lone", "to-replacement"], `from server ${i}`);
+        }
+      }
+      // one member leaves under the other name: the room, and its subscription, stay for the other one
+      await c.serverSocket(x).socket.leave(lone);
+      assert.ok(!c.serverSocket(x).socket.rooms.has(replacement), "x left");
+      const [after] = record([y]);
+      c.servers[0]?.io.to(replacement).emit("still-there");
+      c.servers[0]?.io.emit("barrier", "u3");
+      assert.deepEqual((await after?.until("u3"))?.map(([e]) => e), ["still-there"]);
+      await c.serverSocket(y).socket.leave(replacement);
+    });
+
     test("an acknowledged broadcast keeps its place before a later plain broadcast", async () => {
       const remote = c.clients[1]?.[0];
       assert.ok(remote);
@@ -72,25 +100,38 @@ for (const multiplexing of [true, false]) {
       assert.deepEqual(order, ["first", "second"]);
     });
 
-    test("a serverSideEmit ack callback that throws is reported, not an unhandled rejection", async () => {
+    test("a serverSideEmit ack callback that throws: Node gets the exception as uncaught, never as a rejection", async () => {
       for (const s of c.servers) s.io.on("ping-throw", (cb: (v: number) => void) => cb(s.index));
       const adapter = adapterOf(c, 0);
-      const errors: Error[] = [];
-      const onError = (err: Error) => errors.push(err);
-      adapter.on("error", onError);
       const before = adapter.counters.errors;
+      const thrown: unknown[] = [];
+      // what the application would see as an uncaught exception (its test runner reports it as a failure)
+      process.setUncaughtExceptionCaptureCallback((err) => thrown.push(err));
       try {
         c.servers[0]?.io.serverSideEmit("ping-throw", () => {
           throw new Error("application bug");
         });
-        await until(() => errors.length > 0, "the error event");
-        assert.match(errors[0]?.message ?? "", /application bug/);
+        await until(() => thrown.length > 0, "the exception");
+        assert.match((thrown[0] as Error).message, /application bug/);
         assert.equal(adapter.counters.errors, before + 1);
         assert.deepEqual(unhandled, []);
       } finally {
-        adapter.off("error", onError);
+        process.setUncaughtExceptionCaptureCallback(null);
         for (const s of c.servers) s.io.removeAllListeners("ping-throw");
       }
+    });
+
+    test("the socket.io-redis API without a callback: an ignored failure is no unhandled rejection", async () => {
+      const adapter = adapterOf(c, 0);
+      // fire and forget, as socket.io-redis code does: the socket does not exist, so each call fails
+      adapter.remoteDisconnect("no-such-socket", false);
+      adapter.remoteJoin("no-such-socket", "room");
+      adapter.clientRooms("no-such-socket");
+      // awaited, the same call still throws
+      await assert.rejects(adapter.remoteLeave("no-such-socket", "room") as Promise<void>, /no socket/);
+      await until(() => adapter.pendingRequests === 0, "the ignored calls to fail");
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
     });
 
     test("a customHook that throws answers null instead of leaving the request waiting", async () => {

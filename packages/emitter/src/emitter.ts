@@ -465,7 +465,10 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
    */
   serverCount(): Promise<number> {
     const ctx = this.#ctx;
-    return attempt(() => ctx.pub.numsub([ctx.channels.request])).then(([servers = 0]) => servers);
+    return attempt(async () => {
+      const [servers = 0] = await ctx.pub.numsub([ctx.channels.request]);
+      return servers;
+    });
   }
 
   /**

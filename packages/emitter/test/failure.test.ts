@@ -97,3 +97,15 @@ test("an emitter with a closed client rejects instead of throwing", async () => 
   await settleRejectionTracking();
   assert.deepEqual(unhandled, []);
 });
+
+test("new Emitter(null) works like the official one's: of() and operators are fine, publishing rejects clearly", async () => {
+  // the official emitter only needs its client to publish: code that builds emitters first must not throw
+  const emitter = new Emitter(null as never);
+  const admin = emitter.of("admin").to("room1").volatile;
+  assert.equal(emitter.of("admin").nsp, "/admin");
+  await assert.rejects(admin.emit("hello"), /no Redis client/);
+  await assert.rejects(emitter.serverSideEmit("ping"), /no Redis client/);
+  await assert.rejects(emitter.serverCount(), /no Redis client/);
+  await settleRejectionTracking();
+  assert.deepEqual(unhandled, []);
+});

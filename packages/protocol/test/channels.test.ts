@@ -11,6 +11,7 @@ import {
   ProtocolError,
   parseChannel,
   shardedChannels,
+  wireRoom,
 } from "../src/index.js";
 
 function parsed(channel: string | Uint8Array, prefix?: string): ParsedChannel {
@@ -253,5 +254,24 @@ describe("parseChannel", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("wire forms", () => {
+  test("wireRoom: a lone surrogate becomes U+FFFD, as UTF-8 carries it; anything else is returned as is", () => {
+    assert.equal(wireRoom("\uD800"), "\uFFFD");
+    assert.equal(wireRoom("a\uDC00b"), "a\uFFFDb");
+    assert.equal(wireRoom("😀"), "😀");
+    assert.equal(wireRoom(7), 7);
+    const ch = classicChannels("p", "/");
+    assert.equal(ch.room("\uD800"), ch.room("\uFFFD"));
+    assert.equal(ch.forBroadcast(["\uD800"]), "p#/#\uFFFD#");
+    // the same bytes on the wire
+    assert.deepEqual(Buffer.from(ch.room("\uD800")), Buffer.from(ch.room("\uFFFD")));
+  });
+
+  test("literalBroadcast: the broadcast channel as a pattern that matches it alone", () => {
+    assert.equal(classicChannels("socket.io", "/").literalBroadcast, "socket.io#/#");
+    assert.equal(classicChannels("a*b?[c]\\", "/x").literalBroadcast, "a\\*b\\?\\[c\\]\\\\#/x#");
   });
 });

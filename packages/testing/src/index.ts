@@ -4,5 +4,13 @@
  */
 
 export { seededRandom } from "./random.js";
+export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  redisCommand,
+  startRedisCluster,
+} from "./redis-cluster.js";
 export { freePort, type RedisServer, type RedisServerOptions, startRedisServer, waitForPing } from "./redis-server.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { next, until, within } from "./waits.js";

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 export { describeError, toError } from "./errors.js";
+export { isNodeRedis3 } from "./node-redis-3.js";
 export { attempt, noop, quiet } from "./promises.js";
 export { RecentRooms } from "./recent-rooms.js";
 export { MAX_QUEUED_BYTES, MAX_WAIT_MS, PublishDroppedError } from "./publish-queue.js";

@@ -1,9 +1,18 @@
 // The seam over ioredis ≥ 5 (`Redis`, `Cluster`): lowercase `psubscribe`, `subscribe(...channels)` plus the
 // connection-wide `messageBuffer` event, `call(cmd, ...args)`, `status`.
+
+import { attempt, noop } from "./promises.js";
 import { publishQueue } from "./publish-queue.js";
 import { scriptedPublish } from "./publish-script.js";
-import { attempt, noop } from "./promises.js";
-import { asBuffer, type ConnectionState, events, type PubSubSink, type RedisSeam, readNumsub, sumCounts } from "./seam.js";
+import {
+  asBuffer,
+  type ConnectionState,
+  events,
+  type PubSubSink,
+  type RedisSeam,
+  readNumsub,
+  sumCounts,
+} from "./seam.js";
 
 export interface IoRedisClient {
   publish(channel: string, message: string | Buffer): Promise<unknown>;
@@ -20,6 +29,7 @@ export interface IoRedisClient {
   listenerCount(event: string): number;
   call(command: string, ...args: Array<string | Buffer>): Promise<unknown>;
   readonly status?: string;
+  readonly options?: { enableOfflineQueue?: boolean };
   readonly isCluster?: boolean;
   nodes?: (role?: string) => IoRedisClient[];
 }
@@ -37,14 +47,55 @@ export function isIoRedisLike(client: unknown): boolean {
 }
 
 function stateOf(client: IoRedisClient): ConnectionState {
-  // no status: a wrapper or a double that only forwards commands
-  if (client.status === "ready" || client.status === undefined) return "ready";
+  // no status: a wrapper or a double that only forwards commands; "wait": lazyConnect, the first command connects
+  if (client.status === "ready" || client.status === "wait" || client.status === undefined) return "ready";
   return client.status === "end" ? "closed" : "down";
 }
 
 function command(client: IoRedisClient, args: Array<string | Buffer>): Promise<unknown> {
   const [name, ...rest] = args as [string, ...Array<string | Buffer>];
   return attempt(() => client.call(name, ...rest));
+}
+
+/** Sends batches through one connection: the publish script, or a pipeline of PUBLISHes once scripts are refused. */
+function sendThrough(connection: IoRedisClient): ReturnType<typeof scriptedPublish> {
+  return scriptedPublish(
+    (args) => command(connection, args),
+    async (messages) => {
+      const pipeline = connection.pipeline?.();
+      if (messages.length === 1 || !pipeline) return Promise.all(messages.map(([c, p]) => connection.publish(c, p)));
+      for (const [channel, payload] of messages) pipeline.publish(channel, payload);
+      // a pipeline resolves with one [error, reply] per command
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    },
+  );
+}
+
+/**
+ * A Cluster's batches, all through one master as long as the cluster has it. PUBLISH and a script without keys
+ * have no slot, so the Cluster sends each to a random master; the nodes forward them over the cluster bus, and
+ * messages that entered at different nodes reach a subscriber in any order. Through one node they keep their order.
+ */
+function clusterSend(cluster: IoRedisClient): ReturnType<typeof scriptedPublish> {
+  let pinned: IoRedisClient | undefined;
+  // one sender per connection: each remembers whether its node refused scripts
+  const senders = new WeakMap<IoRedisClient, ReturnType<typeof scriptedPublish>>();
+  return (messages, alone) => {
+    const masters = (cluster.nodes as NonNullable<IoRedisClient["nodes"]>)("master");
+    // a master that left the cluster's pool (failover, resharding) is closed by the pool: pick another
+    if (!pinned || !masters.includes(pinned) || pinned.status === "end") {
+      // a random one, so that the servers of an application spread over the masters
+      pinned = masters[Math.floor(Math.random() * masters.length)];
+    }
+    // no master known (not discovered yet): the Cluster places each command itself
+    const target = pinned ?? cluster;
+    let send = senders.get(target);
+    if (!send) {
+      send = sendThrough(target);
+      senders.set(target, send);
+    }
+    return send(messages, alone);
+  };
 }
 
 export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam {
@@ -60,18 +111,10 @@ export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam 
     library: "ioredis",
     cluster,
     publish: publishQueue({
-      send: scriptedPublish(
-        (args) => command(client, args),
-        async (messages) => {
-          const pipeline = client.pipeline?.();
-          if (messages.length === 1 || !pipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
-          for (const [channel, payload] of messages) pipeline.publish(channel, payload);
-          // a pipeline resolves with one [error, reply] per command
-          for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
-        },
-      ),
+      send: cluster ? clusterSend(client) : sendThrough(client),
       state,
       onReady: seam.onReady,
+      failFast: client.options?.enableOfflineQueue === false,
     }),
     async numsub(channels) {
       if (cluster) {

@@ -1,8 +1,9 @@
 // The seam over node-redis ≥ 4 (`createClient()`, `createCluster()`): camelCase `pSubscribe`,
 // `subscribe(channels, listener, bufferMode)`, `sendCommand`, `isOpen` / `isReady`.
-import { publishQueue } from "./publish-queue.js";
-import { scriptedPublish } from "./publish-script.js";
+
 import { attempt, noop } from "./promises.js";
+import { type Message, publishQueue } from "./publish-queue.js";
+import { scriptedPublish } from "./publish-script.js";
 import { type ConnectionState, events, type PubSubSink, type RedisSeam, readNumsub, sumCounts } from "./seam.js";
 
 // node-redis calls listeners as (message, channel); in buffer mode both are Buffers.
@@ -19,6 +20,7 @@ interface NodeRedisCommon {
   listenerCount(event: string): number;
   readonly isOpen?: boolean;
   readonly isReady?: boolean;
+  readonly options?: { disableOfflineQueue?: boolean } | undefined;
 }
 
 export interface NodeRedisClient extends NodeRedisCommon {
@@ -29,14 +31,22 @@ export interface NodeRedisClient extends NodeRedisCommon {
   sendCommand(args: Array<string | Buffer>): Promise<unknown>;
 }
 
+/** A node of `masters` / `replicas` (node-redis 4–6 give each its `address`, host:port). */
 interface ClusterNode {
+  readonly address?: string;
   readonly host?: string;
   readonly port?: number;
 }
 
+/**
+ * node-redis `createCluster()` (4–6): `masters` and `replicas` as discovered (replicas only with `useReplicas`),
+ * `nodeClient(node)` a standalone client of one node (node-redis 4 may give it without a promise). Pub/sub goes
+ * through one "pubSubNode" connection, a master or a replica. Version 6 has `isReady` and emits `connect` once
+ * the cluster is discovered; version 4 has `isOpen` only and emits neither.
+ */
 export interface NodeRedisCluster extends NodeRedisCommon {
-  readonly masters: ClusterNode[];
-  readonly replicas?: ClusterNode[];
+  readonly masters: readonly ClusterNode[];
+  readonly replicas?: readonly ClusterNode[];
   nodeClient(node: ClusterNode): NodeRedisClient | Promise<NodeRedisClient>;
 }
 
@@ -97,6 +107,16 @@ function pubSub(client: NodeRedisCommon) {
   };
 }
 
+/** PUBLISHes as one pipeline (node-redis ≥ 4.6 `execAsPipeline`), or as separate commands the client pipelines. */
+function pipelined(client: NodeRedisClient, messages: readonly Message[]): Promise<unknown> {
+  const multi = client.multi?.();
+  if (messages.length === 1 || !multi?.execAsPipeline) {
+    return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+  }
+  for (const [channel, payload] of messages) multi.publish(channel, payload);
+  return multi.execAsPipeline();
+}
+
 export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
   const state = () => stateOf(client);
   const seam = events(client, state);
@@ -106,17 +126,11 @@ export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
     publish: publishQueue({
       send: scriptedPublish(
         (args) => client.sendCommand(args),
-        (messages) => {
-          const multi = client.multi?.();
-          if (messages.length === 1 || !multi?.execAsPipeline) {
-            return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
-          }
-          for (const [channel, payload] of messages) multi.publish(channel, payload);
-          return multi.execAsPipeline();
-        },
+        (messages) => pipelined(client, messages),
       ),
       state,
       onReady: seam.onReady,
+      failFast: client.options?.disableOfflineQueue === true,
     }),
     async numsub(channels) {
       return readNumsub(await attempt(() => client.sendCommand(["PUBSUB", "NUMSUB", ...channels])), channels);
@@ -126,17 +140,64 @@ export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
   };
 }
 
+const addressOf = (node: ClusterNode) => node.address ?? `${node.host}:${node.port}`;
+
+/**
+ * The master a cluster seam publishes through, the same one as long as the cluster has it. PUBLISH has no key, so
+ * the cluster client sends each one to a random node; the nodes forward it over the cluster bus, and messages that
+ * entered at different nodes reach a subscriber in any order. Through one node they keep their order.
+ */
+function pinnedMaster(client: NodeRedisCluster): () => ClusterNode | undefined {
+  let pinned: string | undefined;
+  return () => {
+    const { masters } = client;
+    let node = masters.find((m) => addressOf(m) === pinned);
+    if (!node) {
+      // a random one: the servers of an application spread over the masters
+      node = masters[Math.floor(Math.random() * masters.length)];
+      pinned = node && addressOf(node);
+    }
+    return node;
+  };
+}
+
 export function nodeRedisClusterSeam(client: NodeRedisCluster): RedisSeam {
   const state = () => stateOf(client);
   const seam = events(client, state);
+  // node-redis 6 emits `connect` (not `ready`) once the cluster is discovered, and nothing on later reconnections
+  // (each node's client reconnects and restores its own subscriptions)
+  const onReady = (listener: () => void) => {
+    client.on("ready", listener);
+    client.on("connect", listener);
+    return () => {
+      client.off("ready", listener);
+      client.off("connect", listener);
+    };
+  };
+  const master = pinnedMaster(client);
+  // one scripted sender per node client: it remembers whether that node refused scripts
+  const senders = new WeakMap<NodeRedisClient, ReturnType<typeof scriptedPublish>>();
   return {
     library: "node-redis",
     cluster: true,
-    // a PUBLISH reaches every node of the cluster from any of them; the client pipelines one tick's commands
     publish: publishQueue({
-      send: (messages) => Promise.all(messages.map(([c, p]) => client.publish(c, p))),
+      async send(messages, alone) {
+        const node = master();
+        // no master known yet (node-redis 4 while it discovers the cluster): the client places each PUBLISH
+        if (!node) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+        const nodeClient = await client.nodeClient(node);
+        let send = senders.get(nodeClient);
+        if (!send) {
+          send = scriptedPublish(
+            (args) => nodeClient.sendCommand(args),
+            (batch) => pipelined(nodeClient, batch),
+          );
+          senders.set(nodeClient, send);
+        }
+        return send(messages, alone);
+      },
       state,
-      onReady: seam.onReady,
+      onReady,
     }),
     async numsub(channels) {
       // each node counts only its own subscribers, and a subscriber may sit on a replica
@@ -151,5 +212,6 @@ export function nodeRedisClusterSeam(client: NodeRedisCluster): RedisSeam {
     },
     ...pubSub(client),
     ...seam,
+    onReady,
   };
 }

@@ -69,6 +69,11 @@ export interface PublishTarget {
   send(messages: readonly Message[], alone: boolean): Promise<unknown>;
   state(): ConnectionState;
   onReady(listener: () => void): () => void;
+  /**
+   * The application configured its client to fail commands at once while disconnected (node-redis
+   * `disableOfflineQueue`, ioredis `enableOfflineQueue: false`): then publishes do not wait here either.
+   */
+  failFast?: boolean;
 }
 
 /**
@@ -121,7 +126,7 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
     scheduled = false;
     // a client the application closed rejects at once, which tells the callers; one that is down would hold
     // the batches (and time them out): they wait here instead
-    if (target.state() === "down") {
+    if (!target.failFast && target.state() === "down") {
       if (!waiting && queue.length > 0) {
         waiting = true;
         const stop = target.onReady(() => {
@@ -155,7 +160,13 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
     }
     queuedBytes += payload.length;
     let batch = queue[queue.length - 1];
-    if (!batch || batch.messages.length >= MAX_BATCH || batch.bytes + payload.length > MAX_BATCH_BYTES) {
+    if (
+      !batch ||
+      batch.messages.length >= MAX_BATCH ||
+      batch.bytes + payload.length > MAX_BATCH_BYTES ||
+      // while Redis is away a batch spans a second at most, so that what waited too long leaves on time
+      Date.now() - batch.since > 1000
+    ) {
       batch = newBatch();
       queue.push(batch);
     }
@@ -164,7 +175,7 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
     // A full batch leaves at once when there is room, so that Redis works on it while the caller goes on
     // producing; a partial one waits for the end of the caller's synchronous code.
     const full = batch.messages.length >= MAX_BATCH || batch.bytes >= MAX_BATCH_BYTES;
-    if (full && queue[0] === batch && inFlight < MAX_IN_FLIGHT && target.state() !== "down") {
+    if (full && queue[0] === batch && inFlight < MAX_IN_FLIGHT && (target.failFast || target.state() !== "down")) {
       queue.shift();
       send(batch);
       return batch.promise;

@@ -8,6 +8,7 @@ import {
   nodeRedisClusterSeam,
   nodeRedisSeam,
 } from "./node-redis.js";
+import { isNodeRedis3, type NodeRedis3Client, nodeRedis3Seam } from "./node-redis-3.js";
 import { noop } from "./promises.js";
 import { publishQueue } from "./publish-queue.js";
 import type { RedisClient, RedisSeam, SeamOptions } from "./seam.js";
@@ -64,6 +65,7 @@ const seams = new WeakMap<object, RedisSeam>();
 function createSeam(client: unknown, role: string, subEvent: string): RedisSeam {
   if (isNodeRedisCluster(client)) return nodeRedisClusterSeam(client);
   if (isNodeRedis(client)) return nodeRedisSeam(client as NodeRedisClient);
+  if (isNodeRedis3(client)) return nodeRedis3Seam(client as NodeRedis3Client, subEvent, role);
   if (isIoRedis(client)) return ioRedisSeam(client as IoRedisClient, subEvent);
   if (has(client, "publish")) return publishOnlySeam(client as RedisClient, role);
   throw new TypeError(`${role} must be a node-redis or ioredis client: it has no publish() method`);
