@@ -514,6 +514,9 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
    * const all = await adapter.clients();
    * ```
    */
+  clients(rooms?: Room[]): Promise<SocketId[]>;
+  clients(cb: NodeCallback<SocketId[]>): void;
+  clients(rooms: Room[], cb: NodeCallback<SocketId[]>): void;
   clients(rooms?: Room[] | NodeCallback<SocketId[]>, cb?: NodeCallback<SocketId[]>): Promise<SocketId[]> | undefined {
     if (typeof rooms === "function") return callbackOrPromise(this.#seed.clients([]), rooms, this.#runCallback);
     return callbackOrPromise(this.#seed.clients(rooms ?? []), cb, this.#runCallback);
@@ -527,6 +530,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
    * const rooms = await adapter.clientRooms(socketId);
    * ```
    */
+  clientRooms(id: SocketId): Promise<Room[]>;
+  clientRooms(id: SocketId, cb: NodeCallback<Room[]>): void;
   clientRooms(id: SocketId, cb?: NodeCallback<Room[]>): Promise<Room[]> | undefined {
     return callbackOrPromise(this.#seed.clientRooms(id), cb, this.#runCallback);
   }
@@ -539,6 +544,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
    * await adapter.remoteJoin(socketId, "room1");
    * ```
    */
+  remoteJoin(id: SocketId, room: Room): Promise<void>;
+  remoteJoin(id: SocketId, room: Room, cb: NodeCallback<void>): void;
   remoteJoin(id: SocketId, room: Room, cb?: NodeCallback<void>): Promise<void> | undefined {
     return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_JOIN, id, { room }), cb, this.#runCallback);
   }
@@ -551,6 +558,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
    * adapter.remoteLeave(socketId, "room1", (err) => {});
    * ```
    */
+  remoteLeave(id: SocketId, room: Room): Promise<void>;
+  remoteLeave(id: SocketId, room: Room, cb: NodeCallback<void>): void;
   remoteLeave(id: SocketId, room: Room, cb?: NodeCallback<void>): Promise<void> | undefined {
     return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_LEAVE, id, { room }), cb, this.#runCallback);
   }
@@ -564,6 +573,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
    * await adapter.remoteDisconnect(socketId, true);
    * ```
    */
+  remoteDisconnect(id: SocketId, close: boolean): Promise<void>;
+  remoteDisconnect(id: SocketId, close: boolean, cb: NodeCallback<void>): void;
   remoteDisconnect(id: SocketId, close: boolean, cb?: NodeCallback<void>): Promise<void> | undefined {
     return callbackOrPromise(this.#seed.remote(RequestType.REMOTE_DISCONNECT, id, { close }), cb, this.#runCallback);
   }
@@ -578,6 +589,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
    * const rss = await adapter.customRequest("rss");
    * ```
    */
+  customRequest(data: unknown): Promise<unknown[]>;
+  customRequest(data: unknown, cb: NodeCallback<unknown[]>): void;
   customRequest(data: unknown, cb?: NodeCallback<unknown[]>): Promise<unknown[]> | undefined {
     return callbackOrPromise(this.#seed.customRequest(data), cb, this.#runCallback);
   }

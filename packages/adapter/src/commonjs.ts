@@ -21,6 +21,7 @@ namespace main {
   export import redisAdapter = api.redisAdapter;
   export import RedisAdapter = api.RedisAdapter;
   export import QueryTimeoutError = api.QueryTimeoutError;
+  export import PublishDroppedError = api.PublishDroppedError;
   export type AdapterConstructor<
     PubClient extends object = api.RedisClientLike,
     SubClient extends object = api.RedisClientLike,

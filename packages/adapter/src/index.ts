@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 
-export { QueryTimeoutError } from "@sio-redis/transport";
+export { PublishDroppedError, QueryTimeoutError } from "@sio-redis/transport";
 export {
   type AdapterConstructor,
   type AdapterCounters,

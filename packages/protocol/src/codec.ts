@@ -65,48 +65,60 @@ function decodeJson(bytes: Buffer, options: DecodeOptions | undefined): unknown 
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   // JSON is UTF-8 (every sender's JSON.stringify output is); checking first spares decoding megabytes of garbage.
   if (!isUtf8(bytes)) return new ProtocolError("MALFORMED", "invalid JSON: not UTF-8");
-  // Measured on the bytes first: JSON.parse itself is slow on megabytes of nested brackets.
-  if (jsonDepthExceeds(bytes, maxDepth)) {
-    return new ProtocolError("TOO_DEEP", `invalid JSON: nesting deeper than ${maxDepth}`);
-  }
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     return asProtocolError(err, "invalid JSON");
   }
-  // A "__proto__" key can only come from those bytes, spelled out or with \u escapes.
-  if (bytes.indexOf("__proto__") !== -1 || bytes.indexOf("\\u") !== -1) {
-    try {
-      checkTree(value, maxDepth);
-    } catch (err) {
-      return asProtocolError(err, "invalid JSON");
-    }
+  // Depth and "__proto__" keys are checked on the parsed value, in one walk that stops at the depth limit. V8's
+  // JSON.parse is iterative: megabytes of nested brackets cost it what as many flat ones do (linear), so a byte
+  // scan before it protects nothing and, on the usual message (mostly string contents), costs about as much as
+  // the parse itself.
+  try {
+    checkJsonTree(value, maxDepth);
+  } catch (err) {
+    return asProtocolError(err, "invalid JSON");
   }
   return value;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-// Bracket nesting of JSON text, skipping string contents. Malformed text is left for JSON.parse to reject.
-function jsonDepthExceeds(bytes: Buffer, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) return true;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
+/**
+ * {@link checkTree} for what JSON.parse produced: only plain arrays and objects, no prototypes to check. A
+ * "__proto__" key (JSON.parse keeps it as an own property) is reported once the whole value is known not to be
+ * too deep, so that a value with both defects is TOO_DEEP, whichever comes first in the walk.
+ */
+function checkJsonTree(root: unknown, maxDepth: number): void {
+  if (typeof root !== "object" || root === null) return;
+  const values: object[] = [root];
+  const depths: number[] = [0];
+  let forbidden = false;
+  while (values.length > 0) {
+    const value = values.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth >= maxDepth) throw new ProtocolError("TOO_DEEP", `nesting deeper than ${maxDepth}`);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === "object" && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (key === "__proto__") forbidden = true;
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === "object" && item !== null) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
     }
   }
-  return false;
+  if (forbidden) throw new ProtocolError("FORBIDDEN_KEY", 'forbidden key "__proto__"');
 }
 
 /** JSON when the first byte is `{`, else msgpack (or the custom parser). Never throws. */
