@@ -14,6 +14,7 @@ import {
   redisClients,
   type SioCluster,
   startCluster,
+  until,
 } from "./helpers.js";
 
 let redis: RedisServer;
@@ -230,3 +231,37 @@ for (const library of ["node-redis", "ioredis"] as const satisfies readonly Libr
     });
   });
 }
+
+test("an emitter releases a namespace's query state 30 s after its last query, and holds nothing per of()", async (t) => {
+  const clients = await redisClients("node-redis", redis.url);
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  try {
+    const emitter = new Emitter(clients.pub, { subClient: clients.sub, requestsTimeout: 2000 });
+    // the official emitter's habit: a new emitter per namespace, per call; none of them subscribes anything
+    for (let i = 0; i < 20_000; i++) emitter.of(`/ns${i}`).to("r");
+    // the emitter's own response channels (servers subscribe to theirs and to the shared one)
+    const subscribed = async () => {
+      const reply = (await admin.sendCommand(["PUBSUB", "CHANNELS", "socket.io-response#*#emitter-*"])) as string[];
+      return reply.length;
+    };
+    assert.equal(await subscribed(), 0);
+    // only the idle timer of the query below is a fake one: Redis and the clients keep real time
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const rooms = await emitter.of("/").allRooms();
+    assert.ok(rooms.size > 0);
+    assert.equal(await subscribed(), 1, "its response channel, while in use");
+    t.mock.timers.tick(29_000);
+    assert.equal(await subscribed(), 1, "still there within 30 s");
+    t.mock.timers.tick(1_001);
+    t.mock.timers.reset();
+    await until(async () => (await subscribed()) === 0, "the idle namespace's channels to be released");
+    // and a later query subscribes again
+    assert.ok((await emitter.of("/").allRooms()).size > 0);
+    await emitter.close();
+  } finally {
+    t.mock.timers.reset();
+    await admin.close();
+    await clients.close();
+  }
+});

@@ -93,7 +93,9 @@ function call(start: (callback: Callback) => unknown): Promise<unknown> {
   );
 }
 
-// The events a node-redis 3 client emits messages with; anything else would never fire.
+// The events a node-redis 3 client emits messages with; anything else would never fire. `message` carries strings
+// (decoded as UTF-8, which breaks msgpack payloads) unless the client was created with `return_buffers`; it stays
+// allowed, as with ioredis, for text parsers.
 const MESSAGE_EVENTS = new Set(["message", "message_buffer", "messageBuffer"]);
 
 /**

@@ -21,8 +21,10 @@ const MAX_NAMES_PER_COMMAND = 1000;
  */
 class Registry {
   readonly handlers = new Map<string, Map<MessageHandler, number>>();
-  /** Names whose Redis state must change at the next flush: true = subscribe, false = unsubscribe. */
-  readonly changes = new Map<string, boolean>();
+  /** Names touched since the last flush (a handler added to a new name, or a name's last handler removed). */
+  readonly changes = new Set<string>();
+  /** Names Redis has (or is being asked for): subscribed, not unsubscribed since, nor lost with a connection. */
+  readonly active = new Set<string>();
   /** SUBSCRIBEs sent and not yet answered, by name. */
   readonly inFlight = new Map<string, Promise<void>>();
 
@@ -31,7 +33,7 @@ class Registry {
     if (!counts) {
       counts = new Map();
       this.handlers.set(name, counts);
-      this.changes.set(name, true);
+      this.changes.add(name);
     }
     counts.set(handler, (counts.get(handler) ?? 0) + 1);
   }
@@ -47,32 +49,49 @@ class Registry {
     counts.delete(handler);
     if (counts.size > 0) return;
     this.handlers.delete(name);
-    this.changes.set(name, false);
+    this.changes.add(name);
+  }
+
+  /** True when `name` has handlers and its SUBSCRIBE has not been sent yet. */
+  pending(name: string): boolean {
+    return this.changes.has(name) && this.handlers.has(name) && !this.active.has(name);
   }
 
   settle(names: readonly string[], command: Promise<void>): void {
     for (const name of names) if (this.inFlight.get(name) === command) this.inFlight.delete(name);
   }
 
-  /** Marks names whose SUBSCRIBE failed (or was never sent), so that the next flush asks again. */
+  /** Names whose SUBSCRIBE failed: the next flush asks again. */
   retry(names: readonly string[]): void {
-    for (const name of names) if (this.handlers.has(name) && !this.changes.has(name)) this.changes.set(name, true);
+    for (const name of names) {
+      this.active.delete(name);
+      if (this.handlers.has(name)) this.changes.add(name);
+    }
   }
 
-  /** Marks every name, after a reconnection: Redis has forgotten them all. */
+  /** After a reconnection Redis has forgotten every name: all are asked again. */
   resubscribeAll(): void {
+    this.active.clear();
     this.changes.clear();
-    for (const name of this.handlers.keys()) this.changes.set(name, true);
+    for (const name of this.handlers.keys()) this.changes.add(name);
   }
 
-  /** The net changes since the last call: a name added and removed in the same tick costs nothing. */
+  /**
+   * What to send, from the state Redis should be in and the state it is in: a name added and removed in one turn,
+   * or removed and added again, costs nothing.
+   */
   take(): { on: string[]; off: string[] } {
     const on: string[] = [];
     const off: string[] = [];
-    for (const [name, subscribe] of this.changes) {
-      // compare with the current state: added then removed (or the reverse) within one tick is no change
-      if (subscribe && this.handlers.has(name)) on.push(name);
-      else if (!subscribe && !this.handlers.has(name)) off.push(name);
+    for (const name of this.changes) {
+      const wanted = this.handlers.has(name);
+      if (wanted && !this.active.has(name)) {
+        on.push(name);
+        this.active.add(name);
+      } else if (!wanted && this.active.has(name)) {
+        off.push(name);
+        this.active.delete(name);
+      }
     }
     this.changes.clear();
     return { on, off };
@@ -159,7 +178,7 @@ export class Subscriptions {
   whenSubscribed(channels: Iterable<string>): Promise<void> | undefined {
     const waits: Array<Promise<void>> = [];
     for (const name of channels) {
-      if (this.#channels.changes.get(name) === true) waits.push(this.#schedule());
+      if (this.#channels.pending(name)) waits.push(this.#schedule());
       const sent = this.#channels.inFlight.get(name);
       if (sent) waits.push(sent);
     }
