@@ -118,8 +118,29 @@ async function start(config: ServerConfig) {
   for (const client of [pub, sub]) client.on("error", (err: Error) => console.error(`redis client: ${err.message}`));
   await pub.connect();
   const [subSocket] = await socketsOpenedBy(() => sub.connect());
+  let subSocketHook: ((s: NetSocket) => void) | undefined;
   let subMessages = 0;
-  countDeliveries(sub, () => subMessages++);
+  const TRACE = process.env.TRACE_REQ === "1";
+  const marks: string[] = [];
+  let t0 = 0;
+  const mark = (what: string) => {
+    if (TRACE) marks.push(`${what}@${(performance.now() - t0).toFixed(2)}`);
+  };
+  countDeliveries(sub, () => {
+    subMessages++;
+    mark("msg");
+  });
+  if (TRACE) {
+    for (const name of ["sendCommand", "publish"]) {
+      const c = pub as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const orig = c[name] as (...a: unknown[]) => unknown;
+      c[name] = function (this: unknown, ...a: unknown[]) {
+        mark(`${name}:${String((a[0] as unknown[])?.[0] ?? a[0]).slice(0, 12)}`);
+        return orig.apply(this, a);
+      };
+    }
+    subSocketHook = (sock) => sock.on("data", (d: Buffer) => mark(`rd${d.length}`));
+  }
 
   // ours is loaded only when asked for, so that the official side runs before ours is built
   const createAdapter: AdapterFactory =
@@ -153,13 +174,17 @@ async function start(config: ServerConfig) {
     };
   };
 
+  if (subSocket) subSocketHook?.(subSocket);
   const timed = async (times: number, call: () => Promise<number>): Promise<Timed> => {
     const latencies: number[] = [];
     let count = 0;
     for (let i = 0; i < times; i++) {
+      marks.length = 0;
       const started = performance.now();
+      t0 = started;
       count = await call();
       latencies.push(performance.now() - started);
+      if (TRACE && i >= times - 3) console.log(`${config.kind}${config.options.publishOnSpecificResponseChannel ? "-spec" : ""} ${marks.join(" ")} done@${(performance.now() - started).toFixed(2)}`);
     }
     return { latencies, count };
   };

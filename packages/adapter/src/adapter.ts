@@ -275,7 +275,10 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     opts = wireSafe(opts);
     if (!opts.flags?.local) {
       const wire = wireOptions(opts);
-      this.#publish(this.#channelFor(wire.rooms), encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }));
+      this.#publish(
+        this.#channelFor(wire.rooms),
+        encodeBroadcast({ uid: this.uid, packet, opts: wire }, { parser: this.#parser }),
+      );
     }
     super.broadcast(packet, opts);
   }
@@ -835,7 +838,7 @@ export type AdapterConstructor<
 
 /**
  * Plugs the Redis adapter into a Socket.IO server: the signature of @socket.io/redis-adapter 8's
- * `createAdapter`. `pubClient` and `subClient` are two connected node-redis (4 or later) or ioredis clients;
+ * `createAdapter`. `pubClient` and `subClient` are two connected node-redis (3 or later) or ioredis clients, standalone or cluster;
  * `subClient` is used for subscriptions only.
  *
  * @example

@@ -1,6 +1,6 @@
 // The socket.io-redis factory: `io.adapter(redisAdapter("localhost:6379"))`. It creates its own node-redis clients
 // unless given some, and closes the ones it created once the last namespace using them is closed.
-import { isIoRedis, isNodeRedis } from "@sio-redis/transport";
+import { isIoRedis, isNodeRedis, isNodeRedis3 } from "@sio-redis/transport";
 import { createClient } from "redis";
 import { type AdapterConstructor, createAdapter, type RedisAdapter, type RedisAdapterOptions } from "./adapter.js";
 import type { RedisClientLike } from "./client-like.js";
@@ -43,9 +43,32 @@ function endpoint(uri: string): { url: string } {
   return { url };
 }
 
+/** Closes a client of any supported library: node-redis ≥ 4 `close()`, ioredis `disconnect()`, node-redis 3 `quit(cb)`. */
+function closeClient(client: Closable): Promise<unknown> {
+  if (isNodeRedis3(client)) {
+    const { quit, end } = client as Required<Pick<Closable, "quit" | "end">>;
+    // node-redis 3: QUIT answers once Redis has it; a Redis that is away never does, so end() after a second
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        end.call(client, true);
+        resolve(undefined);
+      }, 1000);
+      timer.unref();
+      quit.call(client, () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+  }
+  if (typeof client.close === "function") return client.close();
+  return Promise.resolve(client.disconnect?.());
+}
+
 interface Closable {
   close?: () => Promise<unknown>;
   disconnect?: () => unknown;
+  quit?: (callback: () => void) => unknown;
+  end?: (flush: boolean) => unknown;
 }
 
 /** The duplicate of a given client, connected, with how to close it (it is ours to close). */
@@ -59,7 +82,7 @@ function duplicateOf(client: unknown, role: string): { client: object; close(): 
   if (typeof copy.connect === "function" && copy.isOpen === false) copy.connect().catch(() => {});
   return {
     client: copy,
-    close: async () => (typeof copy.close === "function" ? copy.close() : copy.disconnect?.()),
+    close: () => closeClient(copy),
   };
 }
 
@@ -91,7 +114,7 @@ export function redisAdapter(
   third?: RedisAdapterOptions,
 ): RedisAdapterFactory<object, object> {
   // @socket.io/redis-adapter's default export is createAdapter: accept its arguments too
-  if (isNodeRedis(first) || isIoRedis(first)) {
+  if (isNodeRedis(first) || isIoRedis(first) || isNodeRedis3(first)) {
     const pubClient = first as object;
     return Object.assign(createAdapter(pubClient, second, third), { pubClient, subClient: second });
   }

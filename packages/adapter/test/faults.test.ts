@@ -303,7 +303,12 @@ describe("Redis restart mid-traffic", { concurrency: false }, () => {
           const nodes: Array<SioNode & { pair: Pair }> = [];
           let errors = 0;
           for (let i = 0; i < 3; i++) {
-            const node = await nodeOn(library, { url: redis.url }, { subscriptionMode: multiplex ? "dynamic" : "pattern" }, cleanup);
+            const node = await nodeOn(
+              library,
+              { url: redis.url },
+              { subscriptionMode: multiplex ? "dynamic" : "pattern" },
+              cleanup,
+            );
             node.adapter.on("error", () => errors++);
             nodes.push(node);
           }

@@ -248,7 +248,9 @@ async function startNode(multiplex: boolean): Promise<Node> {
   sub.on("error", () => {});
   await within(Promise.all([pub.connect(), sub.connect()]), "node-redis connections");
   const httpServer = http.createServer();
-  const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { subscriptionMode: multiplex ? "dynamic" : "pattern" }) });
+  const io = new Server(httpServer, {
+    adapter: createAdapter(pub, sub, { subscriptionMode: multiplex ? "dynamic" : "pattern" }),
+  });
   io.on("connection", joinFromAuth);
   httpServer.listen(0, "127.0.0.1");
   await once(httpServer, "listening");

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { Emitter } from "@sio-redis/emitter";
 import { type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { createClient } from "redis";
-import { connect, type Socket as ClientSocket } from "socket.io-client";
+import { type Socket as ClientSocket, connect } from "socket.io-client";
 import { next, until, within } from "./harness.js";
 
 const SERVER = new URL("./fixtures/race-server.ts", import.meta.url);
@@ -55,7 +55,12 @@ async function startServer(key: string, mode: string): Promise<number> {
 }
 
 async function client(port: number, auth: Record<string, unknown> = {}): Promise<ClientSocket> {
-  const socket = connect(`http://127.0.0.1:${port}`, { transports: ["websocket"], forceNew: true, reconnection: false, auth });
+  const socket = connect(`http://127.0.0.1:${port}`, {
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+    auth,
+  });
   await next(socket, "connect");
   return socket;
 }

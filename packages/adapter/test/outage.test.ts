@@ -82,7 +82,10 @@ for (const library of ["node-redis", "ioredis"] as const) {
         for (const c of [senderPub, senderSub, receiverPub, receiverSub]) closers.push(() => c.close());
         const sender = await serve(senderPub, senderSub);
         const receiver = await serve(receiverPub, receiverSub);
-        closers.unshift(() => sender.close(), () => receiver.close());
+        closers.unshift(
+          () => sender.close(),
+          () => receiver.close(),
+        );
         const reported: Error[] = [];
         sender.adapter.on("error", (err: Error) => reported.push(err));
 
@@ -108,7 +111,10 @@ for (const library of ["node-redis", "ioredis"] as const) {
         clearInterval(ticker);
         const sent = n;
         assert.deepEqual(got, [], "nothing reached the other server while the sender could not reach Redis");
-        assert.ok(reported.length <= 2, `the outage reported at most twice (client error, failed batch): ${reported.length}`);
+        assert.ok(
+          reported.length <= 2,
+          `the outage reported at most twice (client error, failed batch): ${reported.length}`,
+        );
         const reportsDuringOutage = reported.length;
 
         await proxy.restore();

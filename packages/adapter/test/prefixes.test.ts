@@ -41,7 +41,10 @@ for (const perRoom of [false, true]) {
             const adapter = c.servers[0]?.io.of("/").adapter as unknown as RedisAdapter;
             assert.equal(await adapter.serverCount(), 2, `${c.key}: its 2 servers, none of the other key's`);
             const started = Date.now();
-            const sockets = await within(c.servers[0]?.io.fetchSockets() ?? Promise.resolve([]), `${c.key} fetchSockets`);
+            const sockets = await within(
+              c.servers[0]?.io.fetchSockets() ?? Promise.resolve([]),
+              `${c.key} fetchSockets`,
+            );
             assert.equal(sockets.length, c.all.length, `${c.key}: every socket of its own servers`);
             assert.ok(Date.now() - started < REQUESTS_TIMEOUT / 2, `${c.key}: answered, not timed out`);
             const rooms = await adapter.allRooms();
@@ -60,9 +63,16 @@ for (const perRoom of [false, true]) {
           };
           const names = (events: Array<Array<[string, unknown[]]>>) => events.map((e) => e.map(([name]) => name));
           const expect = (c: Cluster, events: string[]) => c.all.map(() => events);
-          assert.deepEqual(names(await round(neighbour, neighbourRecs, "n1", "from-neighbour")), expect(neighbour, ["from-neighbour"]));
+          assert.deepEqual(
+            names(await round(neighbour, neighbourRecs, "n1", "from-neighbour")),
+            expect(neighbour, ["from-neighbour"]),
+          );
           assert.deepEqual(names(await round(app, appRecs, "a1", "from-app")), expect(app, ["from-app"]));
-          assert.deepEqual(names(await round(neighbour, neighbourRecs, "n2")), expect(neighbour, []), "nothing of app's");
+          assert.deepEqual(
+            names(await round(neighbour, neighbourRecs, "n2")),
+            expect(neighbour, []),
+            "nothing of app's",
+          );
         } finally {
           for (const c of clusters) await c.close();
         }

@@ -65,7 +65,11 @@ for (const multiplexing of [true, false]) {
         c.servers[i]?.io.to(replacement).emit("to-replacement");
         c.servers[i]?.io.emit("barrier", `u${i}`);
         for (const rec of recs) {
-          assert.deepEqual((await rec.until(`u${i}`)).map(([e]) => e), ["to-lone", "to-replacement"], `from server ${i}`);
+          assert.deepEqual(
+            (await rec.until(`u${i}`)).map(([e]) => e),
+            ["to-lone", "to-replacement"],
+            `from server ${i}`,
+          );
         }
       }
       // one member leaves under the other name: the room, and its subscription, stay for the other one
@@ -74,7 +78,10 @@ for (const multiplexing of [true, false]) {
       const [after] = record([y]);
       c.servers[0]?.io.to(replacement).emit("still-there");
       c.servers[0]?.io.emit("barrier", "u3");
-      assert.deepEqual((await after?.until("u3"))?.map(([e]) => e), ["still-there"]);
+      assert.deepEqual(
+        (await after?.until("u3"))?.map(([e]) => e),
+        ["still-there"],
+      );
       await c.serverSocket(y).socket.leave(replacement);
     });
 

@@ -1,5 +1,5 @@
 /**
- * Redis I/O shared by `@sio-redis/adapter` and `@sio-redis/emitter`: one seam over node-redis (4–6) and
+ * Redis I/O shared by `@sio-redis/adapter` and `@sio-redis/emitter`: one seam over node-redis (3–6) and
  * ioredis, batched publishing, reference-counted and batched subscriptions per connection, and request/response
  * correlation for the classic request protocol. Its API follows what those two packages need; use them instead.
  *
@@ -15,10 +15,9 @@
 export { describeError, toError } from "./errors.js";
 export { isNodeRedis3 } from "./node-redis-3.js";
 export { attempt, noop, quiet } from "./promises.js";
-export { RecentRooms } from "./recent-rooms.js";
 export { MAX_QUEUED_BYTES, MAX_WAIT_MS, PublishDroppedError } from "./publish-queue.js";
+export { RecentRooms } from "./recent-rooms.js";
 export { isIoRedis, isNodeRedis, wrapRedisClient } from "./redis-client.js";
-export type { ConnectionState, PubSubSink, RedisClient, RedisSeam, SeamOptions } from "./seam.js";
 export {
   ackCollector,
   type Collector,
@@ -31,4 +30,5 @@ export {
   type RequestsOptions,
   withDeadline,
 } from "./requests.js";
+export type { ConnectionState, PubSubSink, RedisClient, RedisSeam, SeamOptions } from "./seam.js";
 export { type MessageHandler, Subscriptions, subscriptionsOf } from "./subscriptions.js";

@@ -14,7 +14,9 @@ import { publishQueue } from "./publish-queue.js";
 import type { RedisClient, RedisSeam, SeamOptions } from "./seam.js";
 
 function has(client: unknown, method: string): boolean {
-  return typeof client === "object" && client !== null && typeof (client as Record<string, unknown>)[method] === "function";
+  return (
+    typeof client === "object" && client !== null && typeof (client as Record<string, unknown>)[method] === "function"
+  );
 }
 
 /**

@@ -143,10 +143,7 @@ test("PUBSUB NUMSUB: string counts, ioredis Cluster sums its nodes, garbage is a
 test("one seam per client; anything without publish() is refused by name", () => {
   const { client } = nodeRedisDouble();
   assert.equal(wrapRedisClient(client), wrapRedisClient(client));
-  assert.throws(
-    () => wrapRedisClient({}, { role: "subClient" }),
-    /subClient must be a node-redis or ioredis client/,
-  );
+  assert.throws(() => wrapRedisClient({}, { role: "subClient" }), /subClient must be a node-redis or ioredis client/);
   assert.throws(() => wrapRedisClient(null), TypeError);
 });
 
