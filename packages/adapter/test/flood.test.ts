@@ -49,6 +49,17 @@ test(`${CALLS} fetchSockets() at once: each resolves with all 300 sockets or fai
   };
   const before = await subId();
   assert.ok(before, "the subscriber connection is in CLIENT LIST");
+  // what waits in Redis for this subscriber (CLIENT LIST omem), sampled while the flood runs
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const list = String(await c.admin.command(["CLIENT", "LIST"]));
+      const line = list.split("\n").find((l) => l.includes(` name=${c.servers[0]?.subName} `));
+      peak = Math.max(peak, Number(line?.match(/ omem=(\d+)/)?.[1] ?? 0));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
   const started = Date.now();
   const results = await within(
     Promise.allSettled(Array.from({ length: CALLS }, () => io.fetchSockets())),
@@ -56,10 +67,13 @@ test(`${CALLS} fetchSockets() at once: each resolves with all 300 sockets or fai
     60_000,
   );
   const elapsed = Date.now() - started;
+  sampling = false;
+  await sampler;
   const complete = results.filter((r) => r.status === "fulfilled" && r.value.length === 300).length;
   const incomplete = results.filter((r) => r.status === "fulfilled" && r.value.length !== 300).length;
   const failed = results.filter((r) => r.status === "rejected").length;
   t.diagnostic(`${complete} complete, ${failed} failed, ${incomplete} incomplete, in ${elapsed} ms`);
+  t.diagnostic(`subscriber output buffer peak: ${(peak / 1024 / 1024).toFixed(1)} MiB`);
   assert.equal(incomplete, 0, "no call resolved with a server's answer missing");
   assert.equal(complete, CALLS, "every call completed");
   assert.equal(await subId(), before, "Redis did not drop the subscriber connection");
