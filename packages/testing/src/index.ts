@@ -13,4 +13,4 @@ export {
 } from "./redis-cluster.js";
 export { freePort, type RedisServer, type RedisServerOptions, startRedisServer, waitForPing } from "./redis-server.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
-export { next, until, within } from "./waits.js";
+export { type EventSource, type Listening, listen, next, until, WAIT_MS, within } from "./waits.js";

@@ -2,6 +2,7 @@
 // node by PID. Each node is a startRedisServer() with cluster arguments and its own temp dir for nodes.conf.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -34,7 +35,11 @@ export interface RedisCluster {
 
 /** Options of {@link startRedisCluster}. */
 export interface RedisClusterOptions {
-  /** Bound on the whole start (processes, `redis-cli --cluster create`, every node `cluster_state:ok`). */
+  /**
+   * Bound on forming the cluster once its 6 processes answer PING: `redis-cli --cluster create` and the wait for
+   * every node to agree (default 30 s; it takes 2–4 s). Each process's own start is bounded like
+   * {@link startRedisServer}'s.
+   */
   timeoutMs?: number;
 }
 
@@ -224,7 +229,8 @@ async function clusterView(ports: readonly number[]): Promise<NodeView[] | undef
  * Starts a Redis Cluster of 3 masters and 3 replicas on 127.0.0.1 (`redis-server` and `redis-cli` from PATH, or
  * `$REDIS_SERVER_BIN` / `$REDIS_CLI_BIN`), without persistence, each node on a free port whose bus port
  * (port + 10000) is free too, and resolves once every node reports `cluster_state:ok` with all slots assigned
- * and sees the same 6 nodes. Every wait is bounded by `timeoutMs` (default 15 s).
+ * and sees the same 6 nodes. Forming the cluster is bounded by `timeoutMs`, each process's start by
+ * startRedisServer(); a failed start stops whatever it started.
  *
  * @example
  * ```ts
@@ -235,14 +241,27 @@ async function clusterView(ports: readonly number[]): Promise<NodeView[] | undef
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const deadline = started + timeoutMs;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const servers: RedisServer[] = [];
   const dirs: string[] = [];
   let stopped = false;
+  // a test process that ends without stop() (an uncaught error, process.exit) must not leave 6 servers behind;
+  // a SIGKILL of the process still does
+  const onExit = () => {
+    for (const server of servers) {
+      try {
+        if (!server.exited) process.kill(server.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.off("exit", onExit);
     await Promise.allSettled(servers.map((server) => server.stop()));
     await Promise.allSettled(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
@@ -285,7 +304,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     // one at a time: the port checks of parallel starts would race each other
     for (let i = 0; i < NODES; i++) servers.push(await startNode(taken));
     const ports = servers.map((s) => s.port);
-    await createCluster(ports, Math.max(1000, deadline - Date.now()));
+    // the clock starts once every node answers
+    const deadline = Date.now() + timeoutMs;
+    await createCluster(ports, timeoutMs);
     let view: NodeView[] | undefined;
     let lastError = "not ready";
     let nudged = 0;

@@ -13,6 +13,8 @@ export interface RedisServer {
 }
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "redis-server";
+/** How long a redis-server just spawned may take to answer PING (its clock starts at the spawn). */
+const STARTUP_MS = 20_000;
 
 /** A port the OS just gave out; it may be taken again before we use it, hence the retries below. */
 export async function freePort(): Promise<number> {
@@ -24,8 +26,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Resolves when something on `port` answers PING with PONG; rejects after `timeoutMs`. */
-export async function waitForPing(port: number, timeoutMs = 5000, child?: ChildProcess): Promise<void> {
+/**
+ * Resolves when something on `port` answers PING with PONG; rejects after `timeoutMs`, or as soon as `child` (the
+ * server's process) exits. The default bound is for a process just spawned: redis-server answers within ~20 ms on
+ * an idle machine, but spawning a process can take seconds on a loaded one.
+ */
+export async function waitForPing(port: number, timeoutMs = STARTUP_MS, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
   while (Date.now() < deadline) {
@@ -83,7 +89,7 @@ async function startOnce(port: number, args: readonly string[]): Promise<RedisSe
   const pid = child.pid;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
-    await waitForPing(port, 5000, child);
+    await waitForPing(port, STARTUP_MS, child);
   } catch (err) {
     child.kill("SIGKILL");
     await exited;

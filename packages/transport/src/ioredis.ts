@@ -98,6 +98,22 @@ function clusterSend(cluster: IoRedisClient): ReturnType<typeof scriptedPublish>
   };
 }
 
+/**
+ * Runs a Cluster's (un)subscribe commands one after the other. A Cluster opens its subscriber connection at the
+ * first SUBSCRIBE; ioredis 5 writes the next ones at once even while that connection is still in its handshake,
+ * where their replies put it in subscriber mode before its ready check (INFO): the check fails, and the connection
+ * is dropped with the subscriptions. One at a time, the second waits for the first's answer, which comes once the
+ * connection is ready. (ioredis 6 holds them itself until then.)
+ */
+function oneAtATime(): <T>(run: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(run: () => Promise<T>) => {
+    const next = last.then(run, run);
+    last = next.catch(noop);
+    return next;
+  };
+}
+
 export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam {
   let sink: PubSubSink | undefined;
   const onMessage = (channel: Buffer | string, message: Buffer | string) =>
@@ -107,6 +123,7 @@ export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam 
   const cluster = client.isCluster === true && typeof client.nodes === "function";
   const state = () => stateOf(client);
   const seam = events(client, state);
+  const pubSub = cluster ? oneAtATime() : <T>(run: () => Promise<T>) => run();
   return {
     library: "ioredis",
     cluster,
@@ -135,10 +152,10 @@ export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam 
       }
       sink = next;
     },
-    subscribe: (channels) => attempt(() => client.subscribe(...channels)).then(noop),
-    unsubscribe: (channels) => attempt(() => client.unsubscribe(...channels)).then(noop),
-    psubscribe: (patterns) => attempt(() => client.psubscribe(...patterns)).then(noop),
-    punsubscribe: (patterns) => attempt(() => client.punsubscribe(...patterns)).then(noop),
+    subscribe: (channels) => attempt(() => pubSub(() => client.subscribe(...channels))).then(noop),
+    unsubscribe: (channels) => attempt(() => pubSub(() => client.unsubscribe(...channels))).then(noop),
+    psubscribe: (patterns) => attempt(() => pubSub(() => client.psubscribe(...patterns))).then(noop),
+    punsubscribe: (patterns) => attempt(() => pubSub(() => client.punsubscribe(...patterns))).then(noop),
     ...seam,
   };
 }

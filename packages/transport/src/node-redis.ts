@@ -109,10 +109,10 @@ function pubSub(client: NodeRedisCommon) {
 
 /** PUBLISHes as one pipeline (node-redis ≥ 4.6 `execAsPipeline`), or as separate commands the client pipelines. */
 function pipelined(client: NodeRedisClient, messages: readonly Message[]): Promise<unknown> {
+  const [only] = messages;
+  if (messages.length === 1 && only) return client.publish(only[0], only[1]);
   const multi = client.multi?.();
-  if (messages.length === 1 || !multi?.execAsPipeline) {
-    return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
-  }
+  if (!multi?.execAsPipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
   for (const [channel, payload] of messages) multi.publish(channel, payload);
   return multi.execAsPipeline();
 }
@@ -140,6 +140,9 @@ export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
   };
 }
 
+/** How long a node-redis 4 cluster's discovery is watched for (its connect() gives up sooner). */
+const DISCOVERY_MS = 60_000;
+
 const addressOf = (node: ClusterNode) => node.address ?? `${node.host}:${node.port}`;
 
 /**
@@ -162,16 +165,39 @@ function pinnedMaster(client: NodeRedisCluster): () => ClusterNode | undefined {
 }
 
 export function nodeRedisClusterSeam(client: NodeRedisCluster): RedisSeam {
-  const state = () => stateOf(client);
+  // node-redis 4 has no isReady: open is ready, except while connect() is still discovering the cluster
+  const discovering = () => client.isReady === undefined && client.isOpen === true && client.masters.length === 0;
+  const state = (): ConnectionState => (discovering() ? "down" : stateOf(client));
   const seam = events(client, state);
   // node-redis 6 emits `connect` (not `ready`) once the cluster is discovered, and nothing on later reconnections
-  // (each node's client reconnects and restores its own subscriptions)
+  // (each node's client reconnects and restores its own subscriptions); node-redis 4 emits neither: while it
+  // discovers, a bounded poll tells the listeners when it is done
+  const waiting = new Set<() => void>();
+  let poll: NodeJS.Timeout | undefined;
+  const stopPolling = () => {
+    clearInterval(poll);
+    poll = undefined;
+  };
   const onReady = (listener: () => void) => {
     client.on("ready", listener);
     client.on("connect", listener);
+    if (discovering()) {
+      waiting.add(listener);
+      const since = Date.now();
+      poll ??= setInterval(() => {
+        if (discovering() && Date.now() - since < DISCOVERY_MS) return;
+        stopPolling();
+        const listeners = [...waiting];
+        waiting.clear();
+        if (state() === "ready") for (const l of listeners) l();
+      }, 20);
+      poll.unref?.();
+    }
     return () => {
       client.off("ready", listener);
       client.off("connect", listener);
+      waiting.delete(listener);
+      if (waiting.size === 0) stopPolling();
     };
   };
   const master = pinnedMaster(client);
