@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createAdapter as createOfficialAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { Server } from "socket.io";
 
@@ -113,33 +114,23 @@ async function socketsOpenedBy(connect: () => Promise<unknown>): Promise<NetSock
 
 async function start(config: ServerConfig) {
   const url = `redis://127.0.0.1:${config.redisPort}`;
-  const pub = createClient({ url });
-  const sub = createClient({ url });
+  // BENCH_LIBRARY=ioredis (inherited from the parent's environment): ioredis 6 clients instead of node-redis 6
+  const io6 = process.env.BENCH_LIBRARY === "ioredis";
+  const pub = io6 ? new Redis({ host: "127.0.0.1", port: config.redisPort, lazyConnect: true }) : createClient({ url });
+  const sub = io6 ? new Redis({ host: "127.0.0.1", port: config.redisPort, lazyConnect: true }) : createClient({ url });
   for (const client of [pub, sub]) client.on("error", (err: Error) => console.error(`redis client: ${err.message}`));
   await pub.connect();
   const [subSocket] = await socketsOpenedBy(() => sub.connect());
-  let subSocketHook: ((s: NetSocket) => void) | undefined;
   let subMessages = 0;
-  const TRACE = process.env.TRACE_REQ === "1";
-  const marks: string[] = [];
-  let t0 = 0;
-  const mark = (what: string) => {
-    if (TRACE) marks.push(`${what}@${(performance.now() - t0).toFixed(2)}`);
-  };
-  countDeliveries(sub, () => {
-    subMessages++;
-    mark("msg");
-  });
-  if (TRACE) {
-    for (const name of ["sendCommand", "publish"]) {
-      const c = pub as unknown as Record<string, (...a: unknown[]) => unknown>;
-      const orig = c[name] as (...a: unknown[]) => unknown;
-      c[name] = function (this: unknown, ...a: unknown[]) {
-        mark(`${name}:${String((a[0] as unknown[])?.[0] ?? a[0]).slice(0, 12)}`);
-        return orig.apply(this, a);
-      };
-    }
-    subSocketHook = (sock) => sock.on("data", (d: Buffer) => mark(`rd${d.length}`));
+  if (sub instanceof Redis) {
+    // ioredis hands every message of the connection to its (p)messageBuffer listeners, the adapters' included
+    const emit = sub.emit.bind(sub);
+    sub.emit = (event: string | symbol, ...args: unknown[]) => {
+      if (event === "messageBuffer" || event === "pmessageBuffer") subMessages++;
+      return emit(event, ...args);
+    };
+  } else {
+    countDeliveries(sub, () => subMessages++);
   }
 
   // ours is loaded only when asked for, so that the official side runs before ours is built
@@ -174,17 +165,13 @@ async function start(config: ServerConfig) {
     };
   };
 
-  if (subSocket) subSocketHook?.(subSocket);
   const timed = async (times: number, call: () => Promise<number>): Promise<Timed> => {
     const latencies: number[] = [];
     let count = 0;
     for (let i = 0; i < times; i++) {
-      marks.length = 0;
       const started = performance.now();
-      t0 = started;
       count = await call();
       latencies.push(performance.now() - started);
-      if (TRACE && i >= times - 3) console.log(`${config.kind}${config.options.publishOnSpecificResponseChannel ? "-spec" : ""} ${marks.join(" ")} done@${(performance.now() - started).toFixed(2)}`);
     }
     return { latencies, count };
   };
@@ -216,7 +203,9 @@ async function start(config: ServerConfig) {
           return null;
         case "close":
           io.close();
-          await Promise.allSettled([pub.close(), sub.close()]);
+          await Promise.allSettled(
+            [pub, sub].map((client) => (client instanceof Redis ? client.quit() : client.close())),
+          );
           return null;
         default:
           throw new Error(`unknown command ${(command as { cmd: string }).cmd}`);

@@ -8,7 +8,7 @@ import { type Demo, startDemo } from "../src/processes.js";
 export { until, within };
 
 /** How long a client waits for the demo (processes on a busy CI machine are slower than in-process servers). */
-const WAIT_MS = 5000;
+const WAIT_MS = 10_000;
 
 export interface RunningDemo {
   /** Replace it when restarting Redis, so that stop() stops the new one. */

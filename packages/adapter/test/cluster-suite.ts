@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { RedisAdapter } from "@sio-redis/adapter";
+import { WAIT_MS } from "@sio-redis/testing";
 import type { Socket as ServerSocket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { type Cluster, type ClusterOptions, callback, next, type Recorder, record, until, within } from "./harness.js";
@@ -14,14 +15,18 @@ export type SuiteClusterOptions = Partial<
 
 export type MakeCluster = (opts?: SuiteClusterOptions) => Promise<Cluster>;
 
-/** Per test: a fresh cluster (unique channel prefix), closed afterwards whatever happens. */
+/**
+ * Per test: a fresh cluster (unique channel prefix), closed afterwards whatever happens. The timeout is a guard
+ * against a hung test: its clock starts before the cluster's 3 servers and 6 clients are up, which takes seconds
+ * when a file runs its configurations side by side on a loaded 2-core machine.
+ */
 export function clusterTest(
   make: MakeCluster,
   title: string,
   fn: (cluster: Cluster) => Promise<void>,
   opts: SuiteClusterOptions = {},
 ): void {
-  test(title, { timeout: 20_000 }, async () => {
+  test(title, { timeout: 60_000 }, async () => {
     const cluster = await make(opts);
     try {
       await fn(cluster);
@@ -41,6 +46,15 @@ export function label(cluster: Cluster, client: ClientSocket): string {
 }
 
 let barriers = 0;
+
+/** The ack timeout of broadcasts every client answers: it ends with the last ack, so it only bounds a slow one. */
+const ACKS_MS = 5000;
+/**
+ * The timeout of a query or broadcast some answer never comes to: within it the others' answers must arrive (on a
+ * loaded machine, running every configuration side by side, a round trip through Redis can take a few hundred ms),
+ * and every such test waits it out.
+ */
+export const PARTIAL_MS = 1500;
 
 /**
  * Emits a barrier on `nsp` from server `from` and returns what each recorder got before it, keyed by client
@@ -424,7 +438,7 @@ export function clusterSuite(name: string, make: MakeCluster, features: SuiteFea
         answer(c);
         for (const s of [0, 1, 2]) {
           const [err, responses] = await callback<unknown[]>(
-            (cb) => server(c, s).io.timeout(2000).emit("ask", s, cb),
+            (cb) => server(c, s).io.timeout(ACKS_MS).emit("ask", s, cb),
             `acks for server ${s}`,
           );
           assert.equal(err, null);
@@ -441,9 +455,9 @@ export function clusterSuite(name: string, make: MakeCluster, features: SuiteFea
         bin.off("ask");
         bin.on("ask", (_n: number, cb: (reply: unknown) => void) => cb(Buffer.from([9, 8, 7])));
         for (const s of [0, 1, 2]) {
-          const responses = await within(server(c, s).io.to("ackers").timeout(2000).emitWithAck("ask", s), "acks");
+          const responses = await within(server(c, s).io.to("ackers").timeout(ACKS_MS).emitWithAck("ask", s), "acks");
           assert.deepEqual([...responses].sort(), members.map((x) => `${x.id}:${s}`).sort());
-          const binary = await within(server(c, s).io.to("bin").timeout(2000).emitWithAck("ask", s), "binary ack");
+          const binary = await within(server(c, s).io.to("bin").timeout(ACKS_MS).emitWithAck("ask", s), "binary ack");
           assert.equal(binary.length, 1);
           assert.deepEqual(toBuffer(binary[0]), Buffer.from([9, 8, 7]));
         }
@@ -456,7 +470,7 @@ export function clusterSuite(name: string, make: MakeCluster, features: SuiteFea
         silent.on("ask", () => {});
         const started = Date.now();
         const [err, responses] = await callback<unknown[]>(
-          (cb) => server(c, 0).io.timeout(300).emit("ask", 0, cb),
+          (cb) => server(c, 0).io.timeout(PARTIAL_MS).emit("ask", 0, cb),
           "acks with one silent client",
         );
         const elapsed = Date.now() - started;
@@ -469,7 +483,7 @@ export function clusterSuite(name: string, make: MakeCluster, features: SuiteFea
             .map((x) => `${x.id}:0`)
             .sort(),
         );
-        assert.ok(elapsed >= 250 && elapsed < 2000, `timed out after ${elapsed} ms`);
+        assert.ok(elapsed >= PARTIAL_MS - 50 && elapsed < PARTIAL_MS + 3000, `timed out after ${elapsed} ms`);
         await assert.rejects(server(c, 1).io.timeout(300).emitWithAck("ask", 1), /operation has timed out/);
       });
 
@@ -720,9 +734,12 @@ export function clusterSuite(name: string, make: MakeCluster, features: SuiteFea
           if (features.officialTimeoutMessages) {
             assert.equal(err.message, "timeout reached: only 1 responses received out of 2");
           }
-          assert.ok(elapsed >= 350 && elapsed < 2000, `rejected after ${elapsed} ms (requestsTimeout 400)`);
+          assert.ok(
+            elapsed >= PARTIAL_MS - 50 && elapsed < PARTIAL_MS + 3000,
+            `rejected after ${elapsed} ms (requestsTimeout ${PARTIAL_MS})`,
+          );
         },
-        { requestsTimeout: 400 },
+        { requestsTimeout: PARTIAL_MS },
       );
 
       it("adapter.serverCount() is 3 on every server, and 2 once one server closed", async (c) => {
@@ -880,7 +897,7 @@ export function adapterOf(cluster: Cluster, index: number, nsp = "/"): RedisAdap
 }
 
 /** Rejection of `promise` within `ms`, with how long it took. */
-async function rejection(promise: Promise<unknown> | undefined, what: string, ms = 3000): Promise<[Error, number]> {
+async function rejection(promise: Promise<unknown> | undefined, what: string, ms = WAIT_MS): Promise<[Error, number]> {
   const started = Date.now();
   const err = await within(
     Promise.resolve(promise).then(
@@ -1081,7 +1098,10 @@ export function seedApiSuite(name: string, make: MakeCluster, mode: { multiplexi
         const [err, elapsed] = await rejection(adapterOf(c, 0).customRequest("q"), "customRequest with a silent hook");
         assert.match(err.message, /customRequest/);
         assert.match(err.message, /\b1 of 2\b/);
-        assert.ok(elapsed >= 350 && elapsed < 1500, `failed after ${elapsed} ms (requestsTimeout 400)`);
+        assert.ok(
+          elapsed >= PARTIAL_MS - 50 && elapsed < PARTIAL_MS + 3000,
+          `failed after ${elapsed} ms (requestsTimeout ${PARTIAL_MS})`,
+        );
         assert.deepEqual((err as Error & { partial?: unknown }).partial, ["from 0", "from 1"], "the replies it got");
         // socket.io-redis 5 calls back with the error and the replies it got
         const [cbErr, replies] = await callback<unknown>(
@@ -1092,7 +1112,7 @@ export function seedApiSuite(name: string, make: MakeCluster, mode: { multiplexi
         assert.match(cbErr.message, /\b1 of 2\b/);
         assert.deepEqual(replies, ["from 1", "from 0"], "the callback gets the replies it got");
       },
-      { requestsTimeout: 400 },
+      { requestsTimeout: PARTIAL_MS },
     );
 
     it("counters count messages out on the sender and in on the receivers, without errors", async (c) => {

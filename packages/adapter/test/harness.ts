@@ -5,7 +5,8 @@ import http from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createAdapter } from "@sio-redis/adapter";
-import { next, until, within } from "@sio-redis/testing";
+import { next, until, WAIT_MS, within } from "@sio-redis/testing";
+import { type RedisSeam, wrapRedisClient } from "@sio-redis/transport";
 import { createAdapter as createOfficial } from "@socket.io/redis-adapter";
 import { Cluster as IoRedisCluster, Redis } from "ioredis";
 import { createClient, createCluster, type RedisClientType, type RedisClusterType } from "redis";
@@ -49,7 +50,12 @@ export async function readyClient(port: number, rooms: readonly string[] = []): 
  * Emits `__probe` from `io` until one probe reaches every one of `targets` (subscriptions complete
  * asynchronously), 100 ms per probe, for `ms` at most; returns how many probes that took.
  */
-export async function reachAll(io: Server, targets: readonly ClientSocket[], what: string, ms = 3000): Promise<number> {
+export async function reachAll(
+  io: Server,
+  targets: readonly ClientSocket[],
+  what: string,
+  ms = WAIT_MS,
+): Promise<number> {
   let probe = 0;
   const deadline = Date.now() + ms;
   for (;;) {
@@ -83,7 +89,7 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
 export function callback<T>(
   call: (cb: (err: Error | null | undefined, value: T) => void) => unknown,
   what: string,
-  ms = 3000,
+  ms = WAIT_MS,
 ): Promise<[Error | null | undefined, T]> {
   return within(
     new Promise<[Error | null | undefined, T]>((resolve) => {
@@ -451,7 +457,7 @@ export interface Cluster {
   serverSocket(client: ClientSocket, nsp?: string): { socket: ServerSocket; index: number };
   /**
    * Waits until a broadcast from each server on `nsp` (to `room` if given) reaches every given client (default:
-   * all on "/"), re-sending every 30 ms, for 3 s at most. Subscriptions to Redis complete asynchronously.
+   * all on "/"), re-sending every 30 ms, for WAIT_MS (10 s) at most. Subscriptions to Redis complete asynchronously.
    */
   ready(nsp?: string, clients?: readonly ClientSocket[], room?: string): Promise<void>;
   /**
@@ -490,6 +496,32 @@ export interface ClusterOptions {
 const INTERNAL = new Set(["__ready", "__probe"]);
 
 let clusterCount = 0;
+
+/**
+ * Keeps the harness's probes that `sub` (a subscriber connection of @sio-redis/adapter) receives, its server's own
+ * included, which never reach a client: the seam's sink is wrapped before the adapter installs it.
+ */
+function probeSpy(sub: RedisClient): Buffer[] {
+  const kept: Buffer[] = [];
+  const marker = Buffer.from("__probe");
+  const keep = (message: Buffer) => {
+    if (message.includes(marker)) kept.push(message);
+  };
+  const seam = wrapRedisClient(sub);
+  const listen = seam.listen.bind(seam);
+  (seam as { listen: RedisSeam["listen"] }).listen = (sink) =>
+    listen({
+      message(channel, message) {
+        keep(message);
+        sink.message(channel, message);
+      },
+      pmessage(pattern, channel, message) {
+        keep(message);
+        sink.pmessage(pattern, channel, message);
+      },
+    });
+  return kept;
+}
 
 /**
  * The server side of every test client: handshake auth `{ rooms, data }` joins the rooms (awaiting the adapter),
@@ -570,9 +602,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   let probes = 0;
+  // per server running our adapter: the probes its subscriber connection received
+  const spies = new Map<number, Buffer[]>();
   const ready = async (nsp = "/", targets?: readonly ClientSocket[], room?: string) => {
     const waiting = targets ?? clients.flat();
-    const token = `${++probes}`;
+    const token = `${key}~probe~${++probes}`;
     const seen = new Map<ClientSocket, Set<number>>(waiting.map((c) => [c, new Set()]));
     const listeners = waiting.map((c) => {
       const listener = (from: number, t: string) => {
@@ -588,7 +622,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     let rounds = 0;
     try {
       // Subscriptions complete asynchronously; re-probe until every server's broadcast reaches every client.
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + WAIT_MS;
       while (!done()) {
         rounds++;
         if (Date.now() > deadline) {
@@ -608,7 +642,26 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     // Copies of an earlier round may still be on their way (a slow event loop, a Redis Cluster's bus), and would
     // reach the servers during the caller's test, counted as its messages. Every server's broadcasts keep their
     // order: once a probe sent after them arrives, they have.
-    if (rounds > 1) await ready(nsp, targets, room);
+    if (rounds > 1) {
+      await ready(nsp, targets, room);
+      return;
+    }
+    // A server gets its own broadcasts back from Redis too, and counts them (adapter counters); with a Redis
+    // Cluster they may come tens of ms after the others. Wait for its own probe wherever it is subscribed: always
+    // to the namespace, to a room where it has a member.
+    const own = (server: ClusterServer) => {
+      const spy = spies.get(server.index);
+      const adapter = server.io._nsps.get(nsp)?.adapter as { uid?: unknown; rooms: Map<unknown, unknown> } | undefined;
+      if (rounds === 0 || !spy || typeof adapter?.uid !== "string") return true;
+      if (room !== undefined && !adapter.rooms.has(room)) return true;
+      const uid = adapter.uid;
+      return spy.some((message) => message.includes(token) && message.includes(uid));
+    };
+    await until(() => senders().every(own), `every server's own probe on ${what}`);
+    for (const spy of spies.values()) {
+      const others = spy.filter((message) => !message.includes(token));
+      spy.splice(0, spy.length, ...others);
+    }
   };
 
   const joinAndSettle = async (client: ClientSocket, rooms: string | readonly string[], nsp = "/") => {
@@ -634,6 +687,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     for (const [index, given] of options.adapters.entries()) {
       const kind = typeof given === "function" ? { label: "custom", ours: false, create: given } : given;
       const pair = pairs[index] as RedisPair;
+      if (kind.ours) spies.set(index, probeSpy(pair.sub));
       const httpServer = http.createServer();
       const io = new Server(httpServer, {
         ...options.serverOptions,
@@ -708,7 +762,7 @@ export class Recorder {
   }
 
   /** The events (name and arguments) received before the barrier `id`, which it waits for; forgets them. */
-  async until(id: string, ms = 3000): Promise<Array<[string, unknown[]]>> {
+  async until(id: string, ms = WAIT_MS): Promise<Array<[string, unknown[]]>> {
     const seen = () => this.events.findIndex(([ev, args]) => ev === "barrier" && args[0] === id);
     let check: (() => void) | undefined;
     try {

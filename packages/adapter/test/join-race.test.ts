@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, fork } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { Emitter } from "@sio-redis/emitter";
-import { type RedisServer, startRedisServer } from "@sio-redis/testing";
+import { listen, type RedisServer, startRedisServer } from "@sio-redis/testing";
 import { createClient } from "redis";
 import { type Socket as ClientSocket, connect } from "socket.io-client";
 import { next, until, within } from "./harness.js";
@@ -18,6 +18,13 @@ import { next, until, within } from "./harness.js";
 const SERVER = new URL("./fixtures/race-server.ts", import.meta.url);
 const ROUNDS = 60; // per kind of room: a 1-in-50 loss shows
 const CONNECTIONS = 30;
+/** From the fork: tsx compiles the fixture first, ~1 s on an idle machine, several when two start on a busy one. */
+const READY_MS = 30_000;
+/**
+ * How long the broadcasts of a round may take to arrive once they are all sent: a loss never arrives, so a longer
+ * bound costs nothing when every broadcast comes, and 120 of them through two processes take a while under load.
+ */
+const DELIVERY_MS = 10_000;
 
 let redis: RedisServer;
 let pub: ReturnType<typeof createClient>;
@@ -49,7 +56,7 @@ async function startServer(key: string, mode: string): Promise<number> {
       child.once("exit", (code) => reject(new Error(`race-server exited with ${code}`)));
     }),
     "a race server to be ready",
-    20_000,
+    READY_MS,
   );
   return (message as { port: number }).port;
 }
@@ -105,7 +112,7 @@ for (const mode of ["pattern", "dynamic"] as const) {
     if (mode === "pattern") {
       test("A joins (not awaited) while B emits to the room: every broadcast arrives, string and numeric rooms", async () => {
         const rooms = [...stringRooms(), ...numericRooms()];
-        const hits = await race("join-now", rooms, 5000);
+        const hits = await race("join-now", rooms, DELIVERY_MS);
         const lost = rooms.filter((room) => !hits.has(room));
         assert.deepEqual(lost, [], `lost ${lost.length} of ${2 * ROUNDS}`);
       });
@@ -120,7 +127,11 @@ for (const mode of ["pattern", "dynamic"] as const) {
               auth: { announce: true },
             });
             sockets.push(socket);
-            const [id] = await next(socket, "hit", 5000).catch(() => [undefined]);
+            // listening from the start (the hit follows the connection at once); its clock starts once connected,
+            // as 30 connections at once take a while on a busy machine
+            const hit = listen(socket, "hit");
+            await next(socket, "connect");
+            const [id] = await hit.within(DELIVERY_MS).catch(() => [undefined]);
             return id === socket.id;
           }),
         );
@@ -129,7 +140,7 @@ for (const mode of ["pattern", "dynamic"] as const) {
     } else {
       test("await socket.join(room) closes the window: B's broadcast sent after it always arrives", async () => {
         const rooms = [...stringRooms(), ...numericRooms()];
-        const hits = await race("joined-then-emit", rooms, 5000);
+        const hits = await race("joined-then-emit", rooms, DELIVERY_MS);
         const lost = rooms.filter((room) => !hits.has(room));
         assert.deepEqual(lost, [], `lost ${lost.length} of ${2 * ROUNDS}`);
       });

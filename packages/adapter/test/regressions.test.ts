@@ -196,5 +196,6 @@ test("io.close() after the application closed its node-redis clients does not wa
   await Promise.all([pub.close(), sub.close()]);
   const started = Date.now();
   await within(new Promise<void>((resolve) => io.close(() => resolve())), "io.close()");
-  assert.ok(Date.now() - started < 500, `closed in ${Date.now() - started} ms, not after requestsTimeout`);
+  // half the requestsTimeout: a local close takes a few ms, but a loaded machine may not run this process for a while
+  assert.ok(Date.now() - started < 1000, `closed in ${Date.now() - started} ms, not after requestsTimeout (2000)`);
 });

@@ -2,7 +2,7 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { next, until, within } from "@sio-redis/testing";
+import { listen, next, until, WAIT_MS, within } from "@sio-redis/testing";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
@@ -11,7 +11,7 @@ import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import type { RedisClient } from "../src/index.js";
 
-export { next, until, within };
+export { listen, next, until, within };
 
 export type Library = "node-redis" | "ioredis" | "node-redis-4";
 
@@ -191,7 +191,7 @@ export class Recorder {
   }
 
   /** Events received before the barrier named `id`, which it waits for. */
-  async until(id: string, ms = 3000): Promise<Array<[string, unknown[]]>> {
+  async until(id: string, ms = WAIT_MS): Promise<Array<[string, unknown[]]>> {
     await within(
       new Promise<void>((resolve) => {
         const check = () => {

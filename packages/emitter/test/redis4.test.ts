@@ -59,6 +59,7 @@ test("node-redis 4: serverCount, fetchSockets, allRooms and emitWithAck", async 
   );
   const rooms = await emitter.allRooms();
   assert.ok(rooms.has("room1") && rooms.has("room2"));
-  const acks = await emitter.timeout(2000).emitWithAck("ask");
+  // both clients answer: the timeout ends with the last ack, and only bounds a slow one (a loaded machine)
+  const acks = await emitter.timeout(5000).emitWithAck("ask");
   assert.deepEqual([...acks].sort(), [c1.id, c2.id].sort());
 });
