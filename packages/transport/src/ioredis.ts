@@ -62,8 +62,11 @@ function sendThrough(connection: IoRedisClient): ReturnType<typeof scriptedPubli
   return scriptedPublish(
     (args) => command(connection, args),
     async (messages) => {
+      // a lone message skips the pipeline, whose creation alone costs more than the PUBLISH
+      const [only] = messages;
+      if (messages.length === 1 && only) return connection.publish(only[0], only[1]);
       const pipeline = connection.pipeline?.();
-      if (messages.length === 1 || !pipeline) return Promise.all(messages.map(([c, p]) => connection.publish(c, p)));
+      if (!pipeline) return Promise.all(messages.map(([c, p]) => connection.publish(c, p)));
       for (const [channel, payload] of messages) pipeline.publish(channel, payload);
       // a pipeline resolves with one [error, reply] per command
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
