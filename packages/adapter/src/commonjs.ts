@@ -22,6 +22,8 @@ namespace main {
   export import RedisAdapter = api.RedisAdapter;
   export import QueryTimeoutError = api.QueryTimeoutError;
   export import PublishDroppedError = api.PublishDroppedError;
+  export import SioRedisError = api.SioRedisError;
+  export type SioRedisErrorCode = api.SioRedisErrorCode;
   export type AdapterConstructor<
     PubClient extends object = api.RedisClientLike,
     SubClient extends object = api.RedisClientLike,

@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 
-export { PublishDroppedError, QueryTimeoutError } from "@sio-redis/transport";
+export { PublishDroppedError, QueryTimeoutError, SioRedisError, type SioRedisErrorCode } from "@sio-redis/transport";
 export {
   type AdapterConstructor,
   type AdapterCounters,

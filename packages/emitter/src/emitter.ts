@@ -22,6 +22,7 @@ import {
   type RedisClient,
   type RedisSeam,
   Requests,
+  SioRedisError,
   type Subscriptions,
   subscriptionsOf,
   wrapRedisClient,
@@ -95,7 +96,11 @@ const IDLE_MS = 30_000;
 /** A seam for `new Emitter(null)`: the official emitter accepts it, and fails only when asked to publish. */
 function missingClient(): RedisSeam {
   const fail = () =>
-    quiet(Promise.reject(new TypeError("this Emitter has no Redis client: new Emitter(redisClient) to publish")));
+    quiet(
+      Promise.reject(
+        new SioRedisError("NO_CLIENT", "this Emitter has no Redis client: new Emitter(redisClient) to publish"),
+      ),
+    );
   return {
     ...wrapRedisClient({ publish: fail }, { role: "redisClient" }),
     publish: fail,

@@ -13,7 +13,15 @@
  * @packageDocumentation
  */
 
-export { isIoRedis, isNodeRedis, PublishDroppedError, QueryTimeoutError, type RedisClient } from "@sio-redis/transport";
+export {
+  isIoRedis,
+  isNodeRedis,
+  PublishDroppedError,
+  QueryTimeoutError,
+  type RedisClient,
+  SioRedisError,
+  type SioRedisErrorCode,
+} from "@sio-redis/transport";
 export { Emitter, type EmitterOptions } from "./emitter.js";
 export {
   type AckCallback,

@@ -18,3 +18,42 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * The stable codes of {@link SioRedisError}: match on these, not on messages (which may be reworded).
+ * - `QUERY_TIMEOUT`: a query did not get every answer in time ({@link QueryTimeoutError}, with the partial result).
+ * - `TOO_MANY_PENDING`: too many queries already wait for answers; try again later.
+ * - `CLOSED`: the adapter or emitter was closed, or the application closed its Redis client.
+ * - `NOT_SUBSCRIBED`: the subscriber connection is not subscribed in Redis (it keeps being dropped).
+ * - `QUEUE_FULL`, `WAITED_TOO_LONG`: a publish never reached Redis ({@link PublishDroppedError}).
+ * - `NO_CLIENT`: an emitter created without a Redis client was asked to publish.
+ */
+export type SioRedisErrorCode =
+  | "QUERY_TIMEOUT"
+  | "TOO_MANY_PENDING"
+  | "CLOSED"
+  | "NOT_SUBSCRIBED"
+  | "QUEUE_FULL"
+  | "WAITED_TOO_LONG"
+  | "NO_CLIENT";
+
+/**
+ * A runtime error of sio-redis, with a stable `code`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await io.fetchSockets();
+ * } catch (err) {
+ *   if (err instanceof SioRedisError && err.code === "TOO_MANY_PENDING") retryLater();
+ * }
+ * ```
+ */
+export class SioRedisError extends Error {
+  override name = "SioRedisError";
+  readonly code: SioRedisErrorCode;
+  constructor(code: SioRedisErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}

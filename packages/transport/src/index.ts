@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-export { describeError, toError } from "./errors.js";
+export { describeError, SioRedisError, type SioRedisErrorCode, toError } from "./errors.js";
 export { isNodeRedis3 } from "./node-redis-3.js";
 export { attempt, noop, quiet } from "./promises.js";
 export { MAX_QUEUED_BYTES, MAX_WAIT_MS, PublishDroppedError } from "./publish-queue.js";

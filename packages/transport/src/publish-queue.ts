@@ -1,5 +1,6 @@
 // The publish queue of one connection: PUBLISHes keep their call order, leave in batches, and wait here (not in
 // the client library, whose queued commands time out and cost far more memory) while Redis is unreachable.
+import { SioRedisError } from "./errors.js";
 import { attempt, noop, quiet } from "./promises.js";
 import type { ConnectionState } from "./seam.js";
 
@@ -33,13 +34,9 @@ export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export const MAX_WAIT_MS = 30_000;
 
 /** A publish that never reached Redis: refused because too much was waiting, or dropped after waiting too long. */
-export class PublishDroppedError extends Error {
-  override readonly name = "PublishDroppedError";
-  readonly code: "QUEUE_FULL" | "WAITED_TOO_LONG";
-  constructor(code: "QUEUE_FULL" | "WAITED_TOO_LONG", message: string) {
-    super(message);
-    this.code = code;
-  }
+export class PublishDroppedError extends SioRedisError {
+  override name = "PublishDroppedError";
+  declare readonly code: "QUEUE_FULL" | "WAITED_TOO_LONG";
 }
 
 interface Batch {

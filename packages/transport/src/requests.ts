@@ -14,7 +14,7 @@ import {
   RequestType,
 } from "@sio-redis/protocol";
 import createDebug from "debug";
-import { toError } from "./errors.js";
+import { SioRedisError, toError } from "./errors.js";
 import { noop } from "./promises.js";
 import type { RedisSeam } from "./seam.js";
 import type { Subscriptions } from "./subscriptions.js";
@@ -34,8 +34,9 @@ const debug = createDebug("sio-redis:transport");
  * }
  * ```
  */
-export class QueryTimeoutError<T = unknown> extends Error {
-  override readonly name = "QueryTimeoutError";
+export class QueryTimeoutError<T = unknown> extends SioRedisError {
+  override name = "QueryTimeoutError";
+  declare readonly code: "QUERY_TIMEOUT";
   constructor(
     /** What was asked: `fetchSockets`, `allRooms`, `emitWithAck`, `serverSideEmitWithAck`. */
     readonly request: string,
@@ -52,6 +53,7 @@ export class QueryTimeoutError<T = unknown> extends Error {
     lead = "",
   ) {
     super(
+      "QUERY_TIMEOUT",
       `${lead}${request} request ${requestId} timed out after ${timeoutMs} ms: ${answered} of ${expected} servers answered${detail}`,
     );
   }
@@ -186,8 +188,13 @@ export class Requests {
       if (mine > 0) return servers;
       // subscribed as far as the client knows, not (yet) in Redis: it dropped the connection, or a
       // SUBSCRIBE is in flight on a cluster's other node
-      if (attempt >= 3) throw new Error(`${this.#opts.owner}'s subscriber connection is not subscribed in Redis`);
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt).unref());
+      if (attempt >= 3) {
+        throw new SioRedisError(
+          "NOT_SUBSCRIBED",
+          `${this.#opts.owner}'s subscriber connection is not subscribed in Redis`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }
 
@@ -221,11 +228,14 @@ export class Requests {
    * keeps its place among the caller's other publishes; the deadline runs from the call, whatever Redis does.
    */
   run<T>(spec: QuerySpec<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error(`${spec.name}: ${this.#opts.owner} is closed`));
+    if (this.#closed) return Promise.reject(new SioRedisError("CLOSED", `${spec.name}: ${this.#opts.owner} is closed`));
     // counted from the first moment: concurrent calls must see each other
     if (this.#pending.size >= this.#opts.maxPending) {
       return Promise.reject(
-        new Error(`${spec.name}: too many pending requests (${this.#opts.maxPending}); try again later`),
+        new SioRedisError(
+          "TOO_MANY_PENDING",
+          `${spec.name}: too many pending requests (${this.#opts.maxPending}); try again later`,
+        ),
       );
     }
     let payload: Payload;
@@ -375,7 +385,9 @@ export class Requests {
    */
   async close(waitMs = 1000): Promise<void> {
     this.#closed = true;
-    for (const pending of [...this.#pending.values()]) pending.fail(new Error(`${this.#opts.owner} was closed`));
+    for (const pending of [...this.#pending.values()]) {
+      pending.fail(new SioRedisError("CLOSED", `${this.#opts.owner} was closed`));
+    }
     this.#waiting.length = 0;
     this.#stopRecount();
     if (!this.#subscribed) return;

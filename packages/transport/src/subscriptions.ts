@@ -2,6 +2,7 @@
 // emitter using it. Handlers are counted per name, so that one user leaving does not cut off another, and the
 // (un)subscriptions of one tick go to Redis as one command each: joining 1000 rooms costs one SUBSCRIBE.
 import createDebug from "debug";
+import { SioRedisError } from "./errors.js";
 import { quiet } from "./promises.js";
 import { wrapRedisClient } from "./redis-client.js";
 import type { RedisSeam, SeamOptions } from "./seam.js";
@@ -155,7 +156,7 @@ export class Subscriptions {
     const names = [...channels];
     for (;;) {
       const state = this.seam.state();
-      if (state === "closed") throw new Error(`the subscriber connection is closed`);
+      if (state === "closed") throw new SioRedisError("CLOSED", "the subscriber connection is closed");
       if (state === "ready") {
         const pending = this.whenSubscribed(names);
         if (!pending) return;
