@@ -46,7 +46,7 @@ import { Adapter, type BroadcastOptions, type Room as LocalRoom, type SocketId }
 import { type ErrorSink, watchErrors } from "./client-errors.js";
 import type { RedisClientLike } from "./client-like.js";
 import { answer, type LocalServer, localOptions } from "./responder.js";
-import { callbackOrPromise, type LocalSocket, type NodeCallback, seedApi } from "./seed-api.js";
+import { callbackOrPromise, type LocalSocket, type NodeCallback, seedApi } from "./socket-io-redis-api.js";
 
 const debug = createDebug("sio-redis:adapter");
 
@@ -506,7 +506,7 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     return remote;
   }
 
-  // --- the socket.io-redis API (seed-api.ts) ------------------------------------------------------------------
+  // --- the socket.io-redis API (socket-io-redis-api.ts) ---------------------------------------------------------------
 
   /**
    * Ids of the sockets in any of `rooms` (every socket when none) on every server.
@@ -819,8 +819,17 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     ]);
     for (const unwatch of this.#unwatch) unwatch();
     await done;
+    await closeHooks.get(this)?.();
     debug("[%s] closed", this.uid);
   }
+}
+
+/** Work that close() finishes before it resolves, by adapter: the factory closes the clients it created. */
+const closeHooks = new WeakMap<object, () => Promise<unknown>>();
+
+/** Internal (not exported by the package): runs `hook` at the end of `adapter.close()`, which waits for it. */
+export function whenClosed(adapter: RedisAdapter<object, object>, hook: () => Promise<unknown>): void {
+  closeHooks.set(adapter, hook);
 }
 
 /** REMOTE_FETCH answers from every server, in arrival order. */

@@ -28,5 +28,5 @@ export {
   type RedisAdapterFactoryOptions,
   redisAdapter,
   redisAdapter as default,
-} from "./redis-adapter.js";
-export type { NodeCallback } from "./seed-api.js";
+} from "./factory.js";
+export type { NodeCallback } from "./socket-io-redis-api.js";

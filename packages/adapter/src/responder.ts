@@ -11,7 +11,7 @@ import {
   wireRoom,
 } from "@sio-redis/protocol";
 import type { BroadcastOptions, Room as LocalRoom, SocketId } from "socket.io-adapter";
-import type { LocalSocket } from "./seed-api.js";
+import type { LocalSocket } from "./socket-io-redis-api.js";
 
 /** What socket.io-adapter's `fetchSockets` gives for a local socket. */
 interface LocalSocketDetails {

@@ -125,8 +125,10 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-// Set by of() for the duration of one constructor call, so derived emitters share the parent's core.
-let inherited: Core | undefined;
+/** How of() hands its core to the constructor: a class of this module, so that no options object poses as one. */
+class Inherited {
+  constructor(readonly core: Core) {}
+}
 
 /**
  * Publishes to Socket.IO servers that use a Redis adapter (`@socket.io/redis-adapter` or ours), from any Node
@@ -156,12 +158,15 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
   readonly #core: Core;
   readonly #ctx: NamespaceContext;
 
-  constructor(redisClient: RedisClient, opts?: EmitterOptions, nsp = "/") {
-    const parent = inherited;
-    inherited = undefined;
+  /**
+   * @param redisClient - publishes; `null` is accepted like the official emitter does (then publishing rejects).
+   * @param opts - see {@link EmitterOptions}.
+   * @param nsp - the namespace (a missing leading `/` is added). Default `/`.
+   */
+  constructor(redisClient: RedisClient | null, opts?: EmitterOptions, nsp = "/") {
     this.nsp = normalizeNamespace(nsp);
-    if (parent) {
-      this.#core = parent;
+    if (opts instanceof Inherited) {
+      this.#core = opts.core;
     } else {
       const options = { ...opts };
       if (options.subClient !== undefined && options.subClient === redisClient) {
@@ -255,12 +260,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
    * ```
    */
   of(nsp: string): Emitter<EmitEvents, SocketData> {
-    inherited = this.#core;
-    try {
-      return new Emitter<EmitEvents, SocketData>(null as unknown as RedisClient, undefined, nsp);
-    } finally {
-      inherited = undefined;
-    }
+    return new Emitter<EmitEvents, SocketData>(null, new Inherited(this.#core) as EmitterOptions, nsp);
   }
 
   /**

@@ -2,7 +2,13 @@
 // unless given some, and closes the ones it created once the last namespace using them is closed.
 import { isIoRedis, isNodeRedis, isNodeRedis3 } from "@sio-redis/transport";
 import { createClient } from "redis";
-import { type AdapterConstructor, createAdapter, type RedisAdapter, type RedisAdapterOptions } from "./adapter.js";
+import {
+  type AdapterConstructor,
+  createAdapter,
+  type RedisAdapter,
+  type RedisAdapterOptions,
+  whenClosed,
+} from "./adapter.js";
 import type { RedisClientLike } from "./client-like.js";
 
 /** Options of {@link redisAdapter}: those of {@link createAdapter} plus where to connect. */
@@ -161,14 +167,12 @@ export function redisAdapter(
   const factory = function RedisAdapterFactory(nsp: unknown) {
     const adapter = create(nsp);
     open.add(adapter);
-    const close = adapter.close.bind(adapter);
-    adapter.close = async () => {
-      await close();
+    whenClosed(adapter, async () => {
       open.delete(adapter);
       if (open.size === 0 && owned.length > 0) {
         await Promise.allSettled(owned.map((client) => client.close()));
       }
-    };
+    });
     return adapter;
   };
   return Object.assign(factory, { pubClient: pubClient as object, subClient: subClient as object });
