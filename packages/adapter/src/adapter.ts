@@ -14,7 +14,6 @@ import {
   encodeBroadcast,
   encodeRequest,
   encodeResponse,
-  type FetchedSocket,
   type Parser,
   ProtocolError,
   RequestType,
@@ -23,19 +22,22 @@ import {
   wireRoom,
 } from "@sio-redis/protocol";
 import {
-  ackCollector,
+  allRoomsQuery,
+  broadcastWithAckQuery,
   type Collector,
   checkTimeout,
   describeError,
-  eachServer,
-  gather,
+  fetchSocketsQuery,
   noop,
+  type QueryOrigin,
   type QuerySpec,
   QueryTimeoutError,
   RecentRooms,
   type RedisSeam,
   Requests,
   type Subscriptions,
+  serverSideEmitQuery,
+  socketsQuery,
   subscriptionsOf,
   toError,
   withDeadline,
@@ -301,7 +303,11 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     opts = wireSafe(opts);
     if (!opts.flags?.local) {
       // a copy: the local delivery below gives `packet` an ack id of this server
-      const request = { uid: this.uid, packet: { ...packet }, opts: wireOptions(opts) };
+      const query = broadcastWithAckQuery(
+        { uid: this.uid, timeoutMs: opts.flags?.timeout ?? this.requestsTimeout },
+        { ...packet },
+        wireOptions(opts),
+      );
       // Socket.IO asks serverCount() right after this call and waits for that many client counts: give it the
       // count the request was sent with, so that both agree even while servers come and go.
       const servers = this.#requests.servers();
@@ -311,13 +317,10 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
         if (this.#ackServerCount === servers) this.#ackServerCount = undefined;
       });
       this.#query({
-        name: "broadcastWithAck",
-        type: RequestType.BROADCAST,
+        ...query,
         responders: servers.then((n) => Math.max(0, n - 1)),
-        timeoutMs: opts.flags?.timeout ?? this.requestsTimeout,
-        build: (requestId) => ({ type: RequestType.BROADCAST, requestId, ...request }),
         collector: (expected) => {
-          const acks = ackCollector(expected);
+          const acks = query.collector(expected);
           let counted = 0;
           return {
             ...acks,
@@ -407,12 +410,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     const local: unknown[] = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const remote = await this.#query({
-      name: "fetchSockets",
-      type: RequestType.REMOTE_FETCH,
-      timeoutMs: this.requestsTimeout,
+      ...fetchSocketsQuery(this.#origin(), selector(opts)),
       timeoutLead: "timeout reached while waiting for fetchSockets response: ",
-      build: (requestId) => ({ type: RequestType.REMOTE_FETCH, uid: this.uid, requestId, opts: selector(opts) }),
-      collector: (expected) => fetchedSockets(expected),
     });
     // one by one: spreading 100k+ sockets would overflow the stack
     for (const socket of remote) local.push(socket);
@@ -424,12 +423,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     rooms = wireSafeSet(rooms);
     const ids = await super.sockets(rooms);
     const remote = await this.#query({
-      name: "sockets",
-      type: RequestType.SOCKETS,
-      timeoutMs: this.requestsTimeout,
+      ...socketsQuery(this.#origin(), [...rooms]),
       timeoutLead: "timeout reached while waiting for sockets response: ",
-      build: (requestId) => ({ type: RequestType.SOCKETS, uid: this.uid, requestId, rooms: [...rooms] }),
-      collector: (expected) => gather(expected, (r) => (r.type === RequestType.SOCKETS ? r.sockets : undefined)),
     });
     for (const id of remote) ids.add(id);
     return ids;
@@ -443,14 +438,7 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     }
     const ack = packet.pop() as (err: Error | null, responses: unknown[]) => void;
     const data = [...packet];
-    this.#query({
-      name: "serverSideEmit",
-      type: RequestType.SERVER_SIDE_EMIT,
-      timeoutMs: this.requestsTimeout,
-      build: (requestId) => ({ type: RequestType.SERVER_SIDE_EMIT, uid: this.uid, requestId, data }),
-      collector: (expected) =>
-        gather(expected, (r) => (r.type === RequestType.SERVER_SIDE_EMIT ? [r.data] : undefined)),
-    }).then(
+    this.#query(serverSideEmitQuery(this.#origin(), data)).then(
       (responses) => this.#callBack("serverSideEmit", () => ack(null, responses)),
       (err: Error) => {
         // the official adapter's wording, which applications match on
@@ -489,19 +477,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
   async #allRooms(): Promise<Set<Room>> {
     const rooms = new Set<Room>(this.rooms.keys());
     const remote = await this.#query({
-      name: "allRooms",
-      type: RequestType.ALL_ROOMS,
-      timeoutMs: this.requestsTimeout,
+      ...allRoomsQuery(this.#origin(), rooms),
       timeoutLead: "timeout reached while waiting for allRooms response: ",
-      build: (requestId) => ({ type: RequestType.ALL_ROOMS, uid: this.uid, requestId }),
-      collector: (expected) =>
-        eachServer(
-          expected,
-          (r) => {
-            if (r.type === RequestType.ALL_ROOMS) for (const room of r.rooms) rooms.add(room);
-          },
-          () => rooms,
-        ),
     });
     return remote;
   }
@@ -606,7 +583,6 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     query: (spec) => this.#query(spec),
     uid: () => this.uid,
     timeoutMs: () => this.requestsTimeout,
-    fetched: fetchedSockets,
   });
 
   // --- receiving ------------------------------------------------------------------------------------------
@@ -736,6 +712,11 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     return this.#requests.run(spec);
   }
 
+  /** Who asks and how long it waits, for the catalogue's queries. */
+  #origin(): QueryOrigin {
+    return { uid: this.uid, timeoutMs: this.requestsTimeout };
+  }
+
   #publishRequest(request: ClassicRequest): void {
     this.#publish(this.#channels.request, encodeRequest(request, { parser: this.#parser }));
   }
@@ -830,13 +811,6 @@ const closeHooks = new WeakMap<object, () => Promise<unknown>>();
 /** Internal (not exported by the package): runs `hook` at the end of `adapter.close()`, which waits for it. */
 export function whenClosed(adapter: RedisAdapter<object, object>, hook: () => Promise<unknown>): void {
   closeHooks.set(adapter, hook);
-}
-
-/** REMOTE_FETCH answers from every server, in arrival order. */
-function fetchedSockets(expected: number, done?: (found: FetchedSocket[]) => boolean): Collector<FetchedSocket[]> {
-  const each = gather(expected, (r) => (r.type === RequestType.REMOTE_FETCH ? r.sockets : undefined));
-  if (!done) return each;
-  return { ...each, add: (r) => each.add(r) || done(each.result()) };
 }
 
 /** The function Socket.IO's `io.adapter()` takes: it calls it with `new` for each namespace. */

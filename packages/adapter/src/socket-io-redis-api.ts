@@ -2,7 +2,7 @@
 // top of requests that @socket.io/redis-adapter 8.3 also answers, so that it works in mixed clusters too.
 // customRequest is the one extension (type 100): official servers do not answer it.
 import { type FetchedSocket, RequestType, type Room } from "@sio-redis/protocol";
-import { type Collector, gather, noop, type QuerySpec, QueryTimeoutError, quiet } from "@sio-redis/transport";
+import { fetchSocketsQuery, gather, noop, type QuerySpec, QueryTimeoutError, quiet } from "@sio-redis/transport";
 import type { SocketId } from "socket.io-adapter";
 
 /** A Node-style callback: `(err)` on failure, `(null, result)` on success. */
@@ -50,7 +50,6 @@ export interface SeedContext {
   query<T>(spec: QuerySpec<T>): Promise<T>;
   uid(): string;
   timeoutMs(): number;
-  fetched(expected: number, done?: (found: FetchedSocket[]) => boolean): Collector<FetchedSocket[]>;
 }
 
 /** Resolves with `value` after `ms`, without keeping the process alive. */
@@ -77,24 +76,19 @@ export function seedApi(ctx: SeedContext) {
   async function find(name: string, id: SocketId): Promise<FetchedSocket> {
     let asked = 0;
     let answered = 0;
+    const query = fetchSocketsQuery({ uid: ctx.uid(), timeoutMs: ctx.timeoutMs() }, { rooms: [id], except: [] });
     const found = await ctx.query({
+      ...query,
       name,
-      type: RequestType.REMOTE_FETCH,
-      timeoutMs: ctx.timeoutMs(),
-      build: (requestId) => ({
-        type: RequestType.REMOTE_FETCH,
-        uid: ctx.uid(),
-        requestId,
-        opts: { rooms: [id], except: [] },
-      }),
       collector: (expected) => {
         asked = expected;
-        const inner = ctx.fetched(expected, (sockets) => sockets.length > 0);
+        const inner = query.collector(expected);
         return {
           ...inner,
+          // done as soon as the socket turned up
           add: (r) => {
             answered++;
-            return inner.add(r);
+            return inner.add(r) || inner.result().length > 0;
           },
         };
       },

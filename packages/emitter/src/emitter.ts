@@ -12,10 +12,9 @@ import {
   SERVER_RESERVED_EVENTS,
 } from "@sio-redis/protocol";
 import {
+  allRoomsQuery,
   attempt,
   checkTimeout,
-  eachServer,
-  gather,
   QueryTimeoutError,
   quiet,
   RecentRooms,
@@ -24,6 +23,7 @@ import {
   Requests,
   SioRedisError,
   type Subscriptions,
+  serverSideEmitQuery,
   subscriptionsOf,
   wrapRedisClient,
 } from "@sio-redis/transport";
@@ -448,14 +448,11 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
     const ctx = this.#ctx;
     return attempt(() => {
       checkEventName(ev, SERVER_RESERVED_EVENTS);
-      return ctx.queries("serverSideEmitWithAck").run({
-        name: "serverSideEmitWithAck",
-        type: RequestType.SERVER_SIDE_EMIT,
-        timeoutMs: ctx.requestsTimeout,
-        build: (requestId) => ({ type: RequestType.SERVER_SIDE_EMIT, uid: ctx.uid, requestId, data: [ev, ...args] }),
-        collector: (expected) =>
-          gather(expected, (r) => (r.type === RequestType.SERVER_SIDE_EMIT ? [r.data] : undefined)),
-      });
+      return ctx
+        .queries("serverSideEmitWithAck")
+        .run(
+          serverSideEmitQuery({ uid: ctx.uid, timeoutMs: ctx.requestsTimeout }, [ev, ...args], "serverSideEmitWithAck"),
+        );
     });
   }
 
@@ -486,24 +483,7 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, SocketData
    */
   allRooms(): Promise<Set<Room>> {
     const ctx = this.#ctx;
-    return attempt(() =>
-      ctx.queries("allRooms").run({
-        name: "allRooms",
-        type: RequestType.ALL_ROOMS,
-        timeoutMs: ctx.requestsTimeout,
-        build: (requestId) => ({ type: RequestType.ALL_ROOMS, uid: ctx.uid, requestId }),
-        collector: (expected) => {
-          const rooms = new Set<Room>();
-          return eachServer(
-            expected,
-            (response) => {
-              if (response.type === RequestType.ALL_ROOMS) for (const room of response.rooms) rooms.add(room);
-            },
-            () => rooms,
-          );
-        },
-      }),
-    );
+    return attempt(() => ctx.queries("allRooms").run(allRoomsQuery({ uid: ctx.uid, timeoutMs: ctx.requestsTimeout })));
   }
 
   /**

@@ -14,11 +14,12 @@ import {
   type Room,
 } from "@sio-redis/protocol";
 import {
-  ackCollector,
   attempt,
+  broadcastWithAckQuery,
   checkTimeout,
-  gather,
+  fetchSocketsQuery,
   noop,
+  type QuerySpec,
   QueryTimeoutError,
   quiet,
   type RecentRooms,
@@ -324,19 +325,16 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
     const except = [...this.#except];
     const flags: BroadcastFlags = { ...this.#flags, timeout };
     return attempt(() =>
-      ctx.queries("emitWithAck").run({
-        name: "emitWithAck",
-        type: RequestType.BROADCAST,
-        timeoutMs: timeout,
-        build: (requestId) => ({
-          type: RequestType.BROADCAST,
-          uid: ctx.uid,
-          requestId,
-          packet: { type: PacketType.EVENT, data: [ev, ...args], nsp: ctx.nsp },
-          opts: { rooms, except, flags },
-        }),
-        collector: ackCollector,
-      }),
+      ctx
+        .queries("emitWithAck")
+        .run(
+          broadcastWithAckQuery(
+            { uid: ctx.uid, timeoutMs: timeout },
+            { type: PacketType.EVENT, data: [ev, ...args], nsp: ctx.nsp },
+            { rooms, except, flags },
+            "emitWithAck",
+          ),
+        ),
     );
   }
 
@@ -412,19 +410,25 @@ export class BroadcastOperator<Ev extends EventsMap = DefaultEventsMap, SocketDa
   fetchSockets(): Promise<RemoteSocket<Ev, SocketData>[]> {
     const ctx = this.#ctx;
     const opts = { rooms: [...this.#rooms], except: [...this.#except] };
+    const timeoutMs = this.#timeout ?? ctx.requestsTimeout;
     return attempt(() =>
-      ctx.queries("fetchSockets").run({
-        name: "fetchSockets",
-        type: RequestType.REMOTE_FETCH,
-        timeoutMs: this.#timeout ?? ctx.requestsTimeout,
-        build: (requestId) => ({ type: RequestType.REMOTE_FETCH, uid: ctx.uid, requestId, opts }),
-        collector: (expected) => {
-          const found = gather(expected, (r) => (r.type === RequestType.REMOTE_FETCH ? r.sockets : undefined));
-          return { ...found, result: () => found.result().map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)) };
-        },
-      }),
+      ctx.queries("fetchSockets").run(remoteSockets(ctx, fetchSocketsQuery({ uid: ctx.uid, timeoutMs }, opts))),
     );
   }
+}
+
+/** The catalogue's fetchSockets, with each socket as a {@link RemoteSocket}. */
+function remoteSockets<Ev extends EventsMap, SocketData>(
+  ctx: NamespaceContext,
+  query: QuerySpec<FetchedSocket[]>,
+): QuerySpec<RemoteSocket<Ev, SocketData>[]> {
+  return {
+    ...query,
+    collector: (expected) => {
+      const found = query.collector(expected);
+      return { ...found, result: () => found.result().map((s) => new RemoteSocket<Ev, SocketData>(ctx, s)) };
+    },
+  };
 }
 
 /**

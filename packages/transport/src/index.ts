@@ -16,6 +16,14 @@ export { describeError, SioRedisError, type SioRedisErrorCode, toError } from ".
 export { isNodeRedis3 } from "./node-redis-3.js";
 export { attempt, noop, quiet } from "./promises.js";
 export { MAX_QUEUED_BYTES, MAX_WAIT_MS, PublishDroppedError } from "./publish-queue.js";
+export {
+  allRoomsQuery,
+  broadcastWithAckQuery,
+  fetchSocketsQuery,
+  type QueryOrigin,
+  serverSideEmitQuery,
+  socketsQuery,
+} from "./queries.js";
 export { RecentRooms } from "./recent-rooms.js";
 export { isIoRedis, isNodeRedis, wrapRedisClient } from "./redis-client.js";
 export {
