@@ -1,6 +1,6 @@
 // The socket.io-redis factory: `io.adapter(redisAdapter("localhost:6379"))`. It creates its own node-redis clients
 // unless given some, and closes the ones it created once the last namespace using them is closed.
-import { isIoRedis, isNodeRedis, isNodeRedis3 } from "@sio-redis/transport";
+import { closeClient, duplicateClient, isIoRedis, isNodeRedis, isNodeRedis3 } from "@sio-redis/transport";
 import { createClient } from "redis";
 import {
   type AdapterConstructor,
@@ -49,47 +49,13 @@ function endpoint(uri: string): { url: string } {
   return { url };
 }
 
-/** Closes a client of any supported library: node-redis ≥ 4 `close()`, ioredis `disconnect()`, node-redis 3 `quit(cb)`. */
-function closeClient(client: Closable): Promise<unknown> {
-  if (isNodeRedis3(client)) {
-    const { quit, end } = client as Required<Pick<Closable, "quit" | "end">>;
-    // node-redis 3: QUIT answers once Redis has it; a Redis that is away never does, so end() after a second
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        end.call(client, true);
-        resolve(undefined);
-      }, 1000);
-      timer.unref();
-      quit.call(client, () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
-  }
-  if (typeof client.close === "function") return client.close();
-  return Promise.resolve(client.disconnect?.());
-}
-
-interface Closable {
-  close?: () => Promise<unknown>;
-  disconnect?: () => unknown;
-  quit?: (callback: () => void) => unknown;
-  end?: (flush: boolean) => unknown;
-}
-
-/** The duplicate of a given client, connected, with how to close it (it is ours to close). */
-function duplicateOf(client: unknown, role: string): { client: object; close(): Promise<unknown> } {
-  const duplicate = (client as { duplicate?: () => unknown }).duplicate;
-  if (typeof duplicate !== "function") {
+/** A connected duplicate of the one client given: ours to close. */
+function duplicateOf(client: unknown, role: "pubClient" | "subClient"): object {
+  try {
+    return duplicateClient(client, role);
+  } catch {
     throw new TypeError(`redisAdapter: pass both clients, or a ${role} that has duplicate()`);
   }
-  const copy = duplicate.call(client) as Closable & { connect?: () => Promise<unknown>; isOpen?: boolean };
-  // node-redis duplicates start closed; ioredis ones connect by themselves
-  if (typeof copy.connect === "function" && copy.isOpen === false) copy.connect().catch(() => {});
-  return {
-    client: copy,
-    close: () => closeClient(copy),
-  };
 }
 
 /**
@@ -132,7 +98,7 @@ export function redisAdapter(
   const options = typeof uri === "object" && uri !== null ? uri : opts;
   let pubClient = options.pubClient;
   let subClient = options.subClient;
-  const owned: Array<{ close(): Promise<unknown> }> = [];
+  const owned: object[] = [];
   const toConnect: Array<{ connect(): Promise<unknown> }> = [];
   if (pubClient === undefined && subClient === undefined) {
     const where =
@@ -150,13 +116,11 @@ export function redisAdapter(
     subClient = sub;
     toConnect.push(pub, sub);
   } else if (pubClient === undefined) {
-    const copy = duplicateOf(subClient, "subClient");
-    owned.push(copy);
-    pubClient = copy.client;
+    pubClient = duplicateOf(subClient, "subClient");
+    owned.push(pubClient);
   } else if (subClient === undefined) {
-    const copy = duplicateOf(pubClient, "pubClient");
-    owned.push(copy);
-    subClient = copy.client;
+    subClient = duplicateOf(pubClient, "pubClient");
+    owned.push(subClient);
   }
   // both are set by now (TypeScript does not follow the branches above); createAdapter checks what they are
   const create = createAdapter(pubClient as object, subClient as object, options);
@@ -170,7 +134,7 @@ export function redisAdapter(
     whenClosed(adapter, async () => {
       open.delete(adapter);
       if (open.size === 0 && owned.length > 0) {
-        await Promise.allSettled(owned.map((client) => client.close()));
+        await Promise.allSettled(owned.map(closeClient));
       }
     });
     return adapter;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // sio-emit: the Emitter for cron jobs and shell scripts. One command per run; exit codes tell what went wrong.
 import { CLIENT_RESERVED_EVENTS, SERVER_RESERVED_EVENTS } from "@sio-redis/protocol";
-import { QueryTimeoutError, type RedisClient } from "@sio-redis/transport";
+import { closeClient, describeError, QueryTimeoutError, type RedisClient } from "@sio-redis/transport";
 import { Emitter } from "./emitter.js";
 import { type BroadcastOperator, checkEventName } from "./operator.js";
 
@@ -167,12 +167,6 @@ interface Connection {
   close(): Promise<void>;
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return describeError(err.errors[0]);
-  if (err instanceof Error) return err.message || err.constructor.name;
-  return String(err);
-}
-
 // The library is the user's (a peer dependency), loaded only when the CLI runs.
 async function connect(url: string, withSubscriber: boolean): Promise<Connection> {
   const wanted = process.env.SIO_EMIT_CLIENT;
@@ -222,8 +216,7 @@ async function connectNodeRedis(
     pub,
     sub: clients[1],
     async close() {
-      // node-redis 4 has quit() where 5+ has close()
-      await Promise.allSettled(clients.map((c) => (typeof c.close === "function" ? c.close() : c.quit())));
+      await Promise.allSettled(clients.map(closeClient));
     },
   };
 }
@@ -265,7 +258,7 @@ async function connectIoRedis(
     pub,
     sub: clients[1],
     async close() {
-      await Promise.allSettled(clients.map((c) => c.quit()));
+      await Promise.allSettled(clients.map(closeClient));
     },
   };
 }

@@ -12,6 +12,7 @@
  *
  * @packageDocumentation
  */
+export { closeClient, duplicateClient } from "./clients.js";
 export { describeError, SioRedisError, type SioRedisErrorCode, toError } from "./errors.js";
 export { isNodeRedis3 } from "./node-redis-3.js";
 export { attempt, noop, quiet } from "./promises.js";
