@@ -685,7 +685,7 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
       run();
     } catch (err) {
       this.#counters.errors++;
-      debug("[%s] %s threw: %s", this.uid, what, err instanceof Error ? err.message : String(err));
+      debug("[%s] %s threw: %s", this.uid, what, describeError(err));
       setImmediate(() => {
         throw err;
       });

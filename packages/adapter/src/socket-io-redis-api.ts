@@ -2,7 +2,15 @@
 // top of requests that @socket.io/redis-adapter 8.3 also answers, so that it works in mixed clusters too.
 // customRequest is the one extension (type 100): official servers do not answer it.
 import { type FetchedSocket, RequestType, type Room } from "@sio-redis/protocol";
-import { fetchSocketsQuery, gather, noop, type QuerySpec, QueryTimeoutError, quiet } from "@sio-redis/transport";
+import {
+  fetchSocketsQuery,
+  gather,
+  noop,
+  type QuerySpec,
+  QueryTimeoutError,
+  quiet,
+  toError,
+} from "@sio-redis/transport";
 import type { SocketId } from "socket.io-adapter";
 
 /** A Node-style callback: `(err)` on failure, `(null, result)` on success. */
@@ -26,7 +34,7 @@ export function callbackOrPromise<T>(
       run(() => {
         if (err instanceof QueryTimeoutError)
           cb(err, (err.partial instanceof Set ? [...err.partial] : err.partial) as T);
-        else cb(err instanceof Error ? err : new Error(String(err)));
+        else cb(toError(err));
       }),
   );
   return undefined;
