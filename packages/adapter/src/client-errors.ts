@@ -24,18 +24,24 @@ interface Watch {
 
 const watches = new WeakMap<RedisSeam, Watch>();
 
+/** Errors this far apart belong to two outages. */
+const QUIET_MS = 30_000;
+
 /** Routes `seam`'s `error` events to `sink` until the returned function is called. */
 export function watchErrors(seam: RedisSeam, role: string, sink: ErrorSink): () => void {
   let watch = watches.get(seam);
   if (!watch) {
     const sinks = new Set<ErrorSink>();
     let failing = false;
+    let lastError = 0;
     const stopReady = seam.onReady(() => {
       failing = false;
     });
     const stopError = seam.onError((raw) => {
-      const repeat = failing;
+      // a client that reconnects without a `ready` event (a node-redis cluster) ends an outage by going quiet
+      const repeat = failing && Date.now() - lastError < QUIET_MS;
       failing = true;
+      lastError = Date.now();
       // node-redis reports a refused `localhost` with an empty message
       const err = raw.message === "" ? Object.assign(toError(raw), { message: describeError(raw) }) : raw;
       let taken = false;

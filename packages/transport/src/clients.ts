@@ -10,8 +10,9 @@ interface Closable {
 }
 
 /**
- * Closes a client: node-redis ≥ 4 `close()`, ioredis `disconnect()`, node-redis 3 `quit()` (then `end()` after a
- * second: a Redis that is away never answers QUIT). Never rejects for a client that is already closed.
+ * Closes a client: node-redis ≥ 5 `close()`, node-redis 4 and ioredis `disconnect()`, node-redis 3 `quit()` (then
+ * `end()` after a second: a Redis that is away never answers QUIT). Never rejects, for a client that is already
+ * closed either.
  *
  * @example
  * ```ts
@@ -35,8 +36,13 @@ export async function closeClient(client: object): Promise<void> {
     });
     return;
   }
-  if (typeof c.close === "function") await c.close().catch(() => {});
-  else c.disconnect?.();
+  try {
+    // node-redis 4's disconnect() returns a promise, which rejects for a client that is already closed
+    if (typeof c.close === "function") await c.close();
+    else await c.disconnect?.();
+  } catch {
+    // closed already: nothing left to close
+  }
 }
 
 /**

@@ -98,9 +98,11 @@ function pubSub(client: NodeRedisCommon) {
     punsubscribe: (patterns: readonly string[]) =>
       attempt(() =>
         Promise.all(
-          patterns.map(async (pattern) => {
-            await client.pUnsubscribe([pattern], patternListener(pattern), true);
+          patterns.map((pattern) => {
+            const listener = patternListener(pattern);
+            // forgotten before the command: a PSUBSCRIBE of the next turn gets a listener of its own
             patternListeners.delete(pattern);
+            return client.pUnsubscribe([pattern], listener, true);
           }),
         ),
       ).then(noop),

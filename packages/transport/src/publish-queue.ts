@@ -100,6 +100,8 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
   };
   const expire = () => {
     expiry = undefined;
+    // back up without our hearing of it (a client whose ready event we missed): send rather than drop
+    if (target.state() !== "down") return pump();
     const limit = Date.now() - MAX_WAIT_MS;
     while (queue[0] && queue[0].since <= limit) {
       const batch = queue.shift() as Batch;
@@ -145,7 +147,8 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
   };
 
   return (channel, payload) => {
-    if (queuedBytes + payload.length > MAX_QUEUED_BYTES) {
+    const bytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+    if (queuedBytes + bytes > MAX_QUEUED_BYTES) {
       return quiet(
         Promise.reject(
           new PublishDroppedError(
@@ -155,12 +158,12 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
         ),
       );
     }
-    queuedBytes += payload.length;
+    queuedBytes += bytes;
     let batch = queue[queue.length - 1];
     if (
       !batch ||
       batch.messages.length >= MAX_BATCH ||
-      batch.bytes + payload.length > MAX_BATCH_BYTES ||
+      batch.bytes + bytes > MAX_BATCH_BYTES ||
       // while Redis is away a batch spans a second at most, so that what waited too long leaves on time
       Date.now() - batch.since > 1000
     ) {
@@ -168,7 +171,7 @@ export function publishQueue(target: PublishTarget): (channel: string, payload: 
       queue.push(batch);
     }
     batch.messages.push([channel, payload]);
-    batch.bytes += payload.length;
+    batch.bytes += bytes;
     // A full batch leaves at once when there is room, so that Redis works on it while the caller goes on
     // producing; a partial one waits for the end of the caller's synchronous code.
     const full = batch.messages.length >= MAX_BATCH || batch.bytes >= MAX_BATCH_BYTES;

@@ -301,26 +301,29 @@ export class Requests {
           finish(toError(err));
         });
       };
+      // the servers are counted when the request leaves (a query may wait for its slot while servers come and go)
+      const countServers = () =>
+        (spec.responders ?? this.#responders()).then(
+          (n) => {
+            if (!this.#pending.has(requestId)) return;
+            expected = n;
+            collector = spec.collector(n);
+            if (n === 0) return finish(null); // nobody to ask
+            for (const response of early.splice(0)) if (collector.add(response)) return finish(null);
+            this.#startRecount();
+          },
+          (err: unknown) => finish(toError(err)),
+        );
       const start = () => {
         if (!this.#pending.has(requestId)) return; // timed out while waiting for a slot
         started = true;
+        countServers();
         // answers can only be received once subscribed: publish right away when that is done, else right after
         if (this.#subscribedOk) publish();
         else this.ready().then(publish, (err: unknown) => finish(toError(err)));
       };
       if (!limited) start();
       else this.#acquire({ alive: () => this.#pending.has(requestId), start });
-      (spec.responders ?? this.#responders()).then(
-        (count) => {
-          if (!this.#pending.has(requestId)) return;
-          expected = count;
-          collector = spec.collector(count);
-          if (count === 0) return finish(null); // nobody to ask
-          for (const response of early.splice(0)) if (collector.add(response)) return finish(null);
-          this.#startRecount();
-        },
-        (err: unknown) => finish(toError(err)),
-      );
     });
   }
 
@@ -385,10 +388,11 @@ export class Requests {
    */
   async close(waitMs = 1000): Promise<void> {
     this.#closed = true;
+    // first the waiting ones: failing a started query frees a slot, which must not start (publish) another
+    this.#waiting.length = 0;
     for (const pending of [...this.#pending.values()]) {
       pending.fail(new SioRedisError("CLOSED", `${this.#opts.owner} was closed`));
     }
-    this.#waiting.length = 0;
     this.#stopRecount();
     if (!this.#subscribed) return;
     this.#subscribed = undefined;

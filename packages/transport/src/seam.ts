@@ -1,5 +1,6 @@
 // The seam: what the adapter and the emitter need from a Redis connection, whatever the client library.
-// The per-library implementations live beside this file (node-redis.ts, ioredis.ts); redis-client.ts picks one.
+// The per-library implementations live beside this file (node-redis.ts, node-redis-3.ts, ioredis.ts);
+// redis-client.ts picks one.
 
 /** Any Redis client: every supported library has `publish(channel, message)`. The rest is checked at run time. */
 export interface RedisClient {

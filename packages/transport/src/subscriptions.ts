@@ -70,11 +70,18 @@ class Registry {
     }
   }
 
-  /** After a reconnection Redis has forgotten every name: all are asked again. */
+  /**
+   * After a reconnection every name is asked again. The client library restores what it was subscribed to,
+   * including names let go while the connection was down (their UNSUBSCRIBE was held back): those stay active,
+   * so that the next flush unsubscribes them.
+   */
   resubscribeAll(): void {
-    this.active.clear();
     this.changes.clear();
-    for (const name of this.handlers.keys()) this.changes.add(name);
+    for (const name of this.active) if (!this.handlers.has(name)) this.changes.add(name);
+    for (const name of this.handlers.keys()) {
+      this.active.delete(name);
+      this.changes.add(name);
+    }
   }
 
   /**
@@ -128,7 +135,7 @@ export class Subscriptions {
       message: (channel, message) => this.#dispatch(this.#channels.handlers.get(channel), channel, message),
       pmessage: (pattern, channel, message) => this.#dispatch(this.#patterns.handlers.get(pattern), channel, message),
     });
-    // Both libraries restore their subscriptions after a reconnection. Asking again on every `ready` costs one
+    // The client libraries restore their subscriptions after a reconnection. Asking again on every `ready` costs one
     // command and also covers names whose SUBSCRIBE was lost with the connection; Redis ignores repeats.
     seam.onReady(() => {
       this.#epoch++;

@@ -159,3 +159,15 @@ test("stable codes: TOO_MANY_PENDING, CLOSED", async () => {
   await failed;
   await assert.rejects(t.requests.run(allRooms()), (err) => err instanceof SioRedisError && err.code === "CLOSED");
 });
+
+test("close() fails the queries waiting for a slot without publishing them", async () => {
+  const t = setup({ maxConcurrent: 1 });
+  const results = [t.requests.run(allRooms()), t.requests.run(allRooms()), t.requests.run(allRooms())];
+  const failed = Promise.allSettled(results);
+  await published(t, 1);
+  await t.requests.close(10);
+  const settled = await failed;
+  assert.ok(settled.every((r) => r.status === "rejected"));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(t.published.length, 1, "only the query that had its slot was published");
+});

@@ -116,3 +116,20 @@ test("ready() rejects for a connection the application closed", async () => {
   const subs = new Subscriptions(fake.seam);
   await assert.rejects(subs.ready(["a"]), /closed/);
 });
+
+test("a channel let go while the connection was down is unsubscribed once it is back", async () => {
+  const fake = fakeSeam();
+  const subs = new Subscriptions(fake.seam);
+  const h = () => {};
+  await subs.subscribe(["room", "keep"], h);
+  fake.set("down");
+  void subs.unsubscribe(["room"], h);
+  await turn();
+  await turn();
+  fake.commands.length = 0;
+  fake.set("ready");
+  await subs.ready(["keep"]);
+  await turn();
+  // the client library restores both channels by itself: ours must drop the one nobody wants any more
+  assert.deepEqual(fake.commands.sort(), ["SUBSCRIBE keep", "UNSUBSCRIBE room"]);
+});
