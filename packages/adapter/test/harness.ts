@@ -5,7 +5,7 @@ import http from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createAdapter } from "@sio-redis/adapter";
-import { next, until, WAIT_MS, within } from "@sio-redis/testing";
+import { Recorder as BaseRecorder, deferred, next, until, WAIT_MS, within } from "@sio-redis/testing";
 import { type RedisSeam, wrapRedisClient } from "@sio-redis/transport";
 import { createAdapter as createOfficial } from "@socket.io/redis-adapter";
 import { Cluster as IoRedisCluster, Redis } from "ioredis";
@@ -19,7 +19,10 @@ import {
 import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 
-export { next, until, within };
+export { deferred, next, until, within };
+
+/** What a test client received (see @sio-redis/testing), leaving out the harness's own events. */
+export type Recorder = BaseRecorder<ClientSocket>;
 
 /**
  * A client of the server on 127.0.0.1:`port` (which uses {@link joinFromAuth}), in `rooms`; resolves once its
@@ -77,13 +80,6 @@ export async function reachAll(
 }
 
 /** A promise and its resolve function (Promise.withResolvers is Node 22+). */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** Calls a Node-style callback API and turns the callback into a promise of `[err, value]`, within `ms`. */
 export function callback<T>(
@@ -750,53 +746,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 }
 
-/**
- * Records every event a client receives, so a test can emit, then emit a "barrier" from the same server, and
- * once each client saw the barrier know exactly what it got before it (Redis and WebSockets keep the order).
- */
-export class Recorder {
-  readonly events: Array<[string, unknown[]]> = [];
-  readonly socket: ClientSocket;
-
-  readonly #listener = (event: string, ...args: unknown[]) => {
-    if (!INTERNAL.has(event)) this.events.push([event, args]);
-  };
-
-  constructor(socket: ClientSocket) {
-    this.socket = socket;
-    socket.onAny(this.#listener);
-  }
-
-  stop(): void {
-    this.socket.offAny(this.#listener);
-  }
-
-  /** The events (name and arguments) received before the barrier `id`, which it waits for; forgets them. */
-  async until(id: string, ms = WAIT_MS): Promise<Array<[string, unknown[]]>> {
-    const seen = () => this.events.findIndex(([ev, args]) => ev === "barrier" && args[0] === id);
-    let check: (() => void) | undefined;
-    try {
-      await within(
-        new Promise<void>((resolve) => {
-          check = () => {
-            if (seen() >= 0) resolve();
-          };
-          this.socket.onAny(check);
-          check();
-        }),
-        `barrier ${id} on client ${this.socket.id}`,
-        ms,
-      );
-    } finally {
-      if (check) this.socket.offAny(check);
-    }
-    const at = seen();
-    const before = this.events.slice(0, at);
-    this.events.splice(0, at + 1);
-    return before;
-  }
-}
-
 export function record(clients: readonly ClientSocket[]): Recorder[] {
-  return clients.map((c) => new Recorder(c));
+  return clients.map((c) => new BaseRecorder(c, INTERNAL));
 }

@@ -47,7 +47,7 @@ for (const library of ["node-redis", "ioredis"] as const satisfies readonly Libr
       c1 = await cluster.client(0, { rooms: ["room1"] });
       c2 = await cluster.client(1, { rooms: ["room2"] });
       c3 = await cluster.client(1, { rooms: ["room1", "room2"] });
-      [r1, r2, r3] = [c1, c2, c3].map((c) => new Recorder(c)) as [Recorder, Recorder, Recorder];
+      [r1, r2, r3] = [new Recorder(c1), new Recorder(c2), new Recorder(c3)];
     });
 
     after(async () => {

@@ -2,7 +2,7 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { listen, next, until, WAIT_MS, within } from "@sio-redis/testing";
+import { deferred, listen, next, Recorder, until, within } from "@sio-redis/testing";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
@@ -11,7 +11,7 @@ import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import type { RedisClient } from "../src/index.js";
 
-export { listen, next, until, within };
+export { deferred, listen, next, Recorder, until, within };
 
 export type Library = "node-redis" | "ioredis" | "node-redis-4";
 
@@ -161,63 +161,4 @@ export async function startCluster(url: string, options: ClusterOptions = {}): P
       await Promise.allSettled(redis.map((c) => c.close()));
     },
   };
-}
-
-/**
- * Records every event a client receives, so a test can emit, then emit a "barrier" to everyone, and once
- * each client saw the barrier know exactly what it got before it (Redis and WebSockets keep the order).
- */
-export class Recorder {
-  readonly events: Array<[string, unknown[]]> = [];
-  readonly #socket: ClientSocket;
-
-  readonly #listener = (event: string, ...args: unknown[]) => {
-    this.events.push([event, args]);
-  };
-
-  constructor(socket: ClientSocket) {
-    this.#socket = socket;
-    socket.onAny(this.#listener);
-  }
-
-  /** Stops recording. */
-  stop(): void {
-    this.#socket.offAny(this.#listener);
-  }
-
-  /** Forgets what was recorded so far. */
-  clear(): void {
-    this.events.length = 0;
-  }
-
-  /** Events received before the barrier named `id`, which it waits for. */
-  async until(id: string, ms = WAIT_MS): Promise<Array<[string, unknown[]]>> {
-    await within(
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (this.events.some(([ev, args]) => ev === "barrier" && args[0] === id)) {
-            this.#socket.offAny(check);
-            resolve();
-          }
-        };
-        this.#socket.onAny(check);
-        check();
-      }),
-      `barrier ${id} on ${this.#socket.id}`,
-      ms,
-    );
-    const at = this.events.findIndex(([ev, args]) => ev === "barrier" && args[0] === id);
-    const before = this.events.slice(0, at);
-    this.events.splice(0, at + 1);
-    return before;
-  }
-}
-
-/** A promise and its resolve function (Promise.withResolvers is Node 22+). */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }

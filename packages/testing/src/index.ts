@@ -4,6 +4,7 @@
  */
 
 export { seededRandom } from "./random.js";
+export { type AnyEventSource, deferred, Recorder } from "./recorder.js";
 export {
   type RedisCluster,
   type RedisClusterNode,
