@@ -233,7 +233,8 @@ export class RedisAdapter<PubClient extends object = RedisClientLike, SubClient 
     }
     this.#ready = this.#track(
       Promise.all([
-        // first: a count of the request channel's subscribers that includes our response channel includes us
+        // first: Redis gets it in the same or an earlier SUBSCRIBE than our response channel, so a count that sees
+        // our response channel subscribed counts this server (Requests.servers)
         this.#subs.subscribe([this.#channels.request], this.#onRequest),
         // the broadcast channel as a pattern in both modes: PUBSUB NUMSUB must not count it (literalBroadcast)
         this.#subs.psubscribe(
