@@ -9,6 +9,7 @@ import { Recorder as BaseRecorder, deferred, next, until, WAIT_MS, within } from
 import { type RedisSeam, wrapRedisClient } from "@sio-redis/transport";
 import { createAdapter as createOfficial } from "@socket.io/redis-adapter";
 import { Cluster as IoRedisCluster, Redis } from "ioredis";
+import { Cluster as IoRedis5Cluster } from "ioredis5";
 import { createClient, createCluster, type RedisClientType, type RedisClusterType } from "redis";
 import {
   createClient as createClient4,
@@ -103,13 +104,20 @@ export type Library = "node-redis" | "node-redis-4" | "node-redis-3" | "ioredis"
  * `createCluster({ rootNodes, useReplicas: true })`, so that a pub/sub connection may sit on a replica, and ioredis
  * `Cluster`.
  */
-export type ClusterLibrary = "node-redis-cluster" | "node-redis-4-cluster" | "ioredis-cluster";
+export type ClusterLibrary = "node-redis-cluster" | "node-redis-4-cluster" | "ioredis-cluster" | "ioredis-5-cluster";
 
 export const CLUSTER_LIBRARIES: readonly ClusterLibrary[] = [
   "node-redis-cluster",
   "node-redis-4-cluster",
   "ioredis-cluster",
+  // ioredis 5 writes a Cluster's SUBSCRIBEs during its subscriber's handshake (6 holds them): see ioredis.ts
+  "ioredis-5-cluster",
 ];
+
+/** The ioredis `Cluster` class of `library`. */
+export function ioRedisClusterOf(library: "ioredis-cluster" | "ioredis-5-cluster"): typeof IoRedisCluster {
+  return library === "ioredis-5-cluster" ? (IoRedis5Cluster as unknown as typeof IoRedisCluster) : IoRedisCluster;
+}
 
 function isClusterLibrary(library: Library): library is ClusterLibrary {
   return (CLUSTER_LIBRARIES as readonly Library[]).includes(library);
@@ -140,7 +148,8 @@ export type RedisClient =
   | Redis3
   | RedisClusterType
   | RedisClusterType4
-  | IoRedisCluster;
+  | IoRedisCluster
+  | IoRedis5Cluster;
 
 /** A connected pub/sub pair, both named (CLIENT SETNAME) so CLIENT LIST tells them apart. */
 export interface RedisPair {
@@ -158,9 +167,9 @@ function connectCluster(
   nodes: readonly string[],
   name: string,
 ): { client: RedisClient; ready: Promise<unknown> } {
-  if (library === "ioredis-cluster") {
+  if (library === "ioredis-cluster" || library === "ioredis-5-cluster") {
     const startup = nodes.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }));
-    const client = new IoRedisCluster(startup, {
+    const client = new (ioRedisClusterOf(library))(startup, {
       lazyConnect: true,
       redisOptions: { connectionName: name, maxRetriesPerRequest: 1 },
     });
@@ -217,7 +226,7 @@ function connectNamed(
  * nothing rejects behind the test's back), and forcibly if that does not finish within a second.
  */
 async function closeClient(client: RedisClient): Promise<void> {
-  if (client instanceof IoRedisCluster) {
+  if (client instanceof IoRedisCluster || client instanceof IoRedis5Cluster) {
     try {
       await within(client.quit(), "ioredis cluster client to quit", 1000);
     } catch {

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type RedisCluster, startRedisCluster } from "@sio-redis/testing";
 import { subscriptionsOf, wrapRedisClient } from "@sio-redis/transport";
-import { Cluster as IoRedisCluster } from "ioredis";
 import { createCluster } from "redis";
 import { createCluster as createCluster4 } from "redis4";
 import { client, clusterSuite, received, type SuiteClusterOptions, seedApiSuite, server } from "./cluster-suite.js";
 import {
   CLUSTER_LIBRARIES,
   type ClusterLibrary,
+  ioRedisClusterOf,
   OFFICIAL,
   oursKind,
   record,
@@ -46,8 +46,8 @@ const modes = [false, true].filter(
 
 /** A cluster client of `library` on the file's Redis Cluster, not connected yet. */
 function unconnected(library: ClusterLibrary): { client: object; connect(): Promise<unknown>; close(): Promise<void> } {
-  if (library === "ioredis-cluster") {
-    const client = new IoRedisCluster(
+  if (library === "ioredis-cluster" || library === "ioredis-5-cluster") {
+    const client = new (ioRedisClusterOf(library))(
       redis.rootNodes.map(({ host, port }) => ({ host, port })),
       { lazyConnect: true },
     );
