@@ -11,7 +11,7 @@ import {
 import { isNodeRedis3, type NodeRedis3Client, nodeRedis3Seam } from "./node-redis-3.js";
 import { noop } from "./promises.js";
 import { publishQueue } from "./publish-queue.js";
-import type { RedisClient, RedisSeam, SeamOptions } from "./seam.js";
+import { type Emitting, events, type RedisClient, type RedisSeam, type SeamOptions } from "./seam.js";
 
 function has(client: unknown, method: string): boolean {
   return (
@@ -77,25 +77,18 @@ function createSeam(client: unknown, role: string, subEvent: string): RedisSeam 
 function publishOnlySeam(publisher: RedisClient, role: string): RedisSeam {
   const unsupported = (what: string) => () =>
     Promise.reject(new TypeError(`${role} is neither node-redis nor ioredis: cannot ${what}`));
-  const emitter = has(publisher, "on") && has(publisher, "off") && has(publisher, "listenerCount");
-  const target = publisher as unknown as {
-    on(e: string, l: (...a: never[]) => void): unknown;
-    off(e: string, l: (...a: never[]) => void): unknown;
-    listenerCount(e: string): number;
-  };
-  const listen = (event: string, listener: (...args: never[]) => void) => {
-    if (!emitter) return noop;
-    target.on(event, listener);
-    return () => {
-      target.off(event, listener);
-    };
-  };
+  const ready = () => "ready" as const;
+  // an EventEmitter among them gets its error and ready events listened to, like any client
+  const seam =
+    has(publisher, "on") && has(publisher, "listenerCount")
+      ? events(publisher as unknown as Emitting, ready)
+      : { onError: () => noop, onReady: () => noop, errorListenerCount: () => 0, state: ready };
   return {
     library: "node-redis",
     cluster: false,
     publish: publishQueue({
       send: (messages) => Promise.all(messages.map(([c, p]) => publisher.publish(c, p))),
-      state: () => "ready",
+      state: ready,
       onReady: () => noop,
     }),
     numsub: unsupported("run PUBSUB NUMSUB"),
@@ -104,9 +97,6 @@ function publishOnlySeam(publisher: RedisClient, role: string): RedisSeam {
     unsubscribe: unsupported("unsubscribe"),
     psubscribe: unsupported("psubscribe"),
     punsubscribe: unsupported("punsubscribe"),
-    onError: (listener) => listen("error", listener),
-    onReady: (listener) => listen("ready", listener),
-    errorListenerCount: () => (emitter ? target.listenerCount("error") : 0),
-    state: () => "ready",
+    ...seam,
   };
 }

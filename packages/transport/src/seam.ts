@@ -40,7 +40,10 @@ export interface RedisSeam {
   punsubscribe(patterns: readonly string[]): Promise<void>;
   /** Listens to the client's `error` events; returns a function that stops listening. */
   onError(listener: (err: Error) => void): () => void;
-  /** Listens to the client's `ready` events (the first connection and each reconnection). */
+  /**
+   * Listens to the client's `ready` events: the first connection and each reconnection (a node-redis cluster
+   * client tells of its first connection only; see node-redis.ts).
+   */
   onReady(listener: () => void): () => void;
   /** Listeners on the client's `error` event, ours included. */
   errorListenerCount(): number;
