@@ -4,15 +4,7 @@
 import { attempt, noop } from "./promises.js";
 import { publishQueue } from "./publish-queue.js";
 import { scriptedPublish } from "./publish-script.js";
-import {
-  asBuffer,
-  type ConnectionState,
-  events,
-  type PubSubSink,
-  type RedisSeam,
-  readNumsub,
-  sumCounts,
-} from "./seam.js";
+import { type ConnectionState, connectionEvents, events, type RedisSeam, readNumsub, sumCounts } from "./seam.js";
 
 export interface IoRedisClient {
   publish(channel: string, message: string | Buffer): Promise<unknown>;
@@ -59,19 +51,17 @@ function command(client: IoRedisClient, args: Array<string | Buffer>): Promise<u
 
 /** Sends batches through one connection: the publish script, or a pipeline of PUBLISHes once scripts are refused. */
 function sendThrough(connection: IoRedisClient): ReturnType<typeof scriptedPublish> {
-  return scriptedPublish(
-    (args) => command(connection, args),
-    async (messages) => {
-      // a lone message skips the pipeline, whose creation alone costs more than the PUBLISH
-      const [only] = messages;
-      if (messages.length === 1 && only) return connection.publish(only[0], only[1]);
+  return scriptedPublish({
+    command: (args) => command(connection, args),
+    publish: (channel, payload) => connection.publish(channel, payload),
+    async pipeline(messages) {
       const pipeline = connection.pipeline?.();
       if (!pipeline) return Promise.all(messages.map(([c, p]) => connection.publish(c, p)));
       for (const [channel, payload] of messages) pipeline.publish(channel, payload);
       // a pipeline resolves with one [error, reply] per command
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     },
-  );
+  });
 }
 
 /**
@@ -118,11 +108,6 @@ function oneAtATime(): <T>(run: () => Promise<T>) => Promise<T> {
 }
 
 export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam {
-  let sink: PubSubSink | undefined;
-  const onMessage = (channel: Buffer | string, message: Buffer | string) =>
-    sink?.message(channel.toString(), asBuffer(message));
-  const onPMessage = (pattern: Buffer | string, channel: Buffer | string, message: Buffer | string) =>
-    sink?.pmessage(pattern.toString(), channel.toString(), asBuffer(message));
   const cluster = client.isCluster === true && typeof client.nodes === "function";
   const state = () => stateOf(client);
   const seam = events(client, state);
@@ -147,14 +132,7 @@ export function ioRedisSeam(client: IoRedisClient, subEvent: string): RedisSeam 
       }
       return readNumsub(await command(client, ["PUBSUB", "NUMSUB", ...channels]), channels);
     },
-    listen(next) {
-      // ioredis has one event for the whole connection, installed once
-      if (!sink) {
-        client.on(subEvent, onMessage);
-        client.on(`p${subEvent}`, onPMessage);
-      }
-      sink = next;
-    },
+    listen: connectionEvents(client, subEvent),
     subscribe: (channels) => attempt(() => pubSub(() => client.subscribe(...channels))).then(noop),
     unsubscribe: (channels) => attempt(() => pubSub(() => client.unsubscribe(...channels))).then(noop),
     psubscribe: (patterns) => attempt(() => pubSub(() => client.psubscribe(...patterns))).then(noop),

@@ -7,7 +7,7 @@ import createDebug from "debug";
 import { attempt, noop } from "./promises.js";
 import { publishQueue } from "./publish-queue.js";
 import { scriptedPublish } from "./publish-script.js";
-import { asBuffer, type ConnectionState, events, type PubSubSink, type RedisSeam, readNumsub } from "./seam.js";
+import { type ConnectionState, connectionEvents, events, type RedisSeam, readNumsub } from "./seam.js";
 
 const debug = createDebug("sio-redis:transport");
 
@@ -118,11 +118,6 @@ function messageEvent(client: NodeRedis3Client, subEvent: string, role: string):
 export function nodeRedis3Seam(client: NodeRedis3Client, subEvent: string, role: string): RedisSeam {
   // checked now, so that createAdapter() fails at once rather than the adapter hearing nothing
   const event = messageEvent(client, subEvent, role);
-  let sink: PubSubSink | undefined;
-  const onMessage = (channel: Buffer | string, message: Buffer | string) =>
-    sink?.message(channel.toString(), asBuffer(message));
-  const onPMessage = (pattern: Buffer | string, channel: Buffer | string, message: Buffer | string) =>
-    sink?.pmessage(pattern.toString(), channel.toString(), asBuffer(message));
   const command = (args: Array<string | Buffer>) => {
     const [name, ...rest] = args as [string, ...Array<string | Buffer>];
     return call((cb) => client.send_command(name, rest, cb));
@@ -134,14 +129,18 @@ export function nodeRedis3Seam(client: NodeRedis3Client, subEvent: string, role:
     library: "node-redis-3",
     cluster: false,
     publish: publishQueue({
-      send: scriptedPublish(command, async (messages) => {
-        // batch(): a plain pipeline; multi() (MULTI/EXEC) only for a wrapper that lacks it
-        const pipeline = messages.length === 1 ? undefined : (client.batch?.() ?? client.multi?.());
-        if (!pipeline) return Promise.all(messages.map(([c, p]) => call((cb) => client.publish(c, p, cb))));
-        for (const [channel, payload] of messages) pipeline.publish(channel, payload);
-        // a batch answers every command, a failed one with its Error, and never fails as a whole
-        const replies = await call((cb) => pipeline.exec(cb));
-        for (const reply of Array.isArray(replies) ? replies : []) if (reply instanceof Error) throw reply;
+      send: scriptedPublish({
+        command,
+        publish: (channel, payload) => call((cb) => client.publish(channel, payload, cb)),
+        async pipeline(messages) {
+          // batch(): a plain pipeline; multi() (MULTI/EXEC) only for a wrapper that lacks it
+          const pipeline = client.batch?.() ?? client.multi?.();
+          if (!pipeline) return Promise.all(messages.map(([c, p]) => call((cb) => client.publish(c, p, cb))));
+          for (const [channel, payload] of messages) pipeline.publish(channel, payload);
+          // a batch answers every command, a failed one with its Error, and never fails as a whole
+          const replies = await call((cb) => pipeline.exec(cb));
+          for (const reply of Array.isArray(replies) ? replies : []) if (reply instanceof Error) throw reply;
+        },
       }),
       state,
       onReady: seam.onReady,
@@ -149,15 +148,9 @@ export function nodeRedis3Seam(client: NodeRedis3Client, subEvent: string, role:
     async numsub(channels) {
       return readNumsub(await command(["PUBSUB", "NUMSUB", ...channels]), channels);
     },
-    listen(next) {
-      // Listening to a *Buffer event switches the client to Buffer replies for good (it turns non-pub/sub
-      // replies back into strings): the subscriber connection only, and only once.
-      if (!sink) {
-        client.on(event, onMessage);
-        client.on(`p${event}`, onPMessage);
-      }
-      sink = next;
-    },
+    // Listening to a *Buffer event switches the client to Buffer replies for good (it turns non-pub/sub
+    // replies back into strings): the subscriber connection only, and only once.
+    listen: connectionEvents(client, event),
     subscribe: (channels) => call((cb) => client.subscribe([...channels], cb)).then(noop),
     unsubscribe: (channels) => call((cb) => client.unsubscribe([...channels], cb)).then(noop),
     psubscribe: (patterns) => call((cb) => client.psubscribe([...patterns], cb)).then(noop),

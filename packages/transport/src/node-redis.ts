@@ -2,7 +2,7 @@
 // `subscribe(channels, listener, bufferMode)`, `sendCommand`, `isOpen` / `isReady`.
 
 import { attempt, noop } from "./promises.js";
-import { type Message, publishQueue } from "./publish-queue.js";
+import { publishQueue } from "./publish-queue.js";
 import { scriptedPublish } from "./publish-script.js";
 import { type ConnectionState, events, type PubSubSink, type RedisSeam, readNumsub, sumCounts } from "./seam.js";
 
@@ -109,14 +109,21 @@ function pubSub(client: NodeRedisCommon) {
   };
 }
 
-/** PUBLISHes as one pipeline (node-redis ≥ 4.6 `execAsPipeline`), or as separate commands the client pipelines. */
-function pipelined(client: NodeRedisClient, messages: readonly Message[]): Promise<unknown> {
-  const [only] = messages;
-  if (messages.length === 1 && only) return client.publish(only[0], only[1]);
-  const multi = client.multi?.();
-  if (!multi?.execAsPipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
-  for (const [channel, payload] of messages) multi.publish(channel, payload);
-  return multi.execAsPipeline();
+/**
+ * Sends batches through one connection: the publish script, or PUBLISHes as one pipeline (node-redis ≥ 4.6
+ * `execAsPipeline`, else separate commands the client pipelines) once scripts are refused.
+ */
+function sendThrough(client: NodeRedisClient): ReturnType<typeof scriptedPublish> {
+  return scriptedPublish({
+    command: (args) => client.sendCommand(args),
+    publish: (channel, payload) => client.publish(channel, payload),
+    pipeline(messages) {
+      const multi = client.multi?.();
+      if (!multi?.execAsPipeline) return Promise.all(messages.map(([c, p]) => client.publish(c, p)));
+      for (const [channel, payload] of messages) multi.publish(channel, payload);
+      return multi.execAsPipeline();
+    },
+  });
 }
 
 export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
@@ -126,10 +133,7 @@ export function nodeRedisSeam(client: NodeRedisClient): RedisSeam {
     library: "node-redis",
     cluster: false,
     publish: publishQueue({
-      send: scriptedPublish(
-        (args) => client.sendCommand(args),
-        (messages) => pipelined(client, messages),
-      ),
+      send: sendThrough(client),
       state,
       onReady: seam.onReady,
       failFast: client.options?.disableOfflineQueue === true,
@@ -216,10 +220,7 @@ export function nodeRedisClusterSeam(client: NodeRedisCluster): RedisSeam {
         const nodeClient = await client.nodeClient(node);
         let send = senders.get(nodeClient);
         if (!send) {
-          send = scriptedPublish(
-            (args) => nodeClient.sendCommand(args),
-            (batch) => pipelined(nodeClient, batch),
-          );
+          send = sendThrough(nodeClient);
           senders.set(nodeClient, send);
         }
         return send(messages, alone);

@@ -66,16 +66,24 @@ function isReplyError(err: unknown): boolean {
  * refused before it ran is sent again as a pipeline; one that failed while running is not (its other messages
  * went out), nor one whose fate is unknown (a lost connection): the callers get the error instead.
  */
-export function scriptedPublish(
-  command: (args: Array<string | Buffer>) => Promise<unknown>,
-  pipeline: (messages: readonly Message[]) => Promise<unknown>,
-): (messages: readonly Message[], alone: boolean) => Promise<unknown> {
+export function scriptedPublish(connection: {
+  /** Sends one command (`EVAL …`). */
+  command(args: Array<string | Buffer>): Promise<unknown>;
+  /** Sends the PUBLISHes of a batch together (two or more). */
+  pipeline(messages: readonly Message[]): Promise<unknown>;
+  /** One PUBLISH: for a batch of one, cheaper than a pipeline (whose creation alone costs more than it). */
+  publish(channel: string, payload: Buffer | string): Promise<unknown>;
+}): (messages: readonly Message[], alone: boolean) => Promise<unknown> {
   let scripts = true;
+  const withoutScript = (messages: readonly Message[]) => {
+    const [only] = messages;
+    return messages.length === 1 && only ? connection.publish(only[0], only[1]) : connection.pipeline(messages);
+  };
   return async (messages, alone) => {
     // a script costs more than one PUBLISH (its text travels too): worth it from two messages on
-    if (!scripts || alone) return pipeline(messages);
+    if (!scripts || alone) return withoutScript(messages);
     try {
-      return await command(scriptArgs(messages));
+      return await connection.command(scriptArgs(messages));
     } catch (err) {
       const text = errorText(err);
       if (text.startsWith(FAILED_INSIDE)) throw new Error(text.slice(FAILED_INSIDE.length + 1), { cause: err });
@@ -87,7 +95,7 @@ export function scriptedPublish(
       }
       // Any other error reply (OOM at maxmemory, a proxy's refusal, BUSY) means the script did not run: this
       // batch goes as PUBLISHes.
-      return pipeline(messages);
+      return withoutScript(messages);
     }
   };
 }

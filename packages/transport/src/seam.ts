@@ -110,4 +110,23 @@ export function sumCounts(perNode: readonly number[][], channels: readonly strin
   return channels.map((_, i) => perNode.reduce((sum, counts) => sum + (counts[i] ?? 0), 0));
 }
 
-export const asBuffer = (value: Buffer | string): Buffer => (typeof value === "string" ? Buffer.from(value) : value);
+const asBuffer = (value: Buffer | string): Buffer => (typeof value === "string" ? Buffer.from(value) : value);
+
+/**
+ * `listen` for event-style clients (ioredis, node-redis 3): every message of the connection comes through one
+ * event, `event` for channels and `p${event}` for patterns, whose listeners are installed once.
+ */
+export function connectionEvents(client: Emitting, event: string): (sink: PubSubSink) => void {
+  let sink: PubSubSink | undefined;
+  return (next) => {
+    if (!sink) {
+      client.on(event, (channel: Buffer | string, message: Buffer | string) =>
+        sink?.message(channel.toString(), asBuffer(message)),
+      );
+      client.on(`p${event}`, (pattern: Buffer | string, channel: Buffer | string, message: Buffer | string) =>
+        sink?.pmessage(pattern.toString(), channel.toString(), asBuffer(message)),
+      );
+    }
+    sink = next;
+  };
+}
