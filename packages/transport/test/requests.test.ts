@@ -4,51 +4,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { classicChannels, decodeRequest, encodeResponse, ProtocolError, RequestType } from "@sio-redis/protocol";
-import {
-  type ConnectionState,
-  eachServer,
-  type PubSubSink,
-  QueryTimeoutError,
-  type RedisSeam,
-  Requests,
-  SioRedisError,
-  Subscriptions,
-} from "../src/index.js";
+import { eachServer, QueryTimeoutError, Requests, SioRedisError, Subscriptions } from "../src/index.js";
+import { fakeSeam } from "./helpers.js";
 
 const channels = classicChannels("t", "/");
 const UID = "me";
 
 function setup(options: { maxConcurrent?: number; maxPending?: number } = {}) {
-  let state: ConnectionState = "ready";
-  let sink: PubSubSink | undefined;
-  const ready = new Set<() => void>();
+  const fake = fakeSeam();
   const counts = { servers: 3, own: 1 };
-  const published: string[] = [];
-  const seam: RedisSeam = {
-    library: "node-redis",
-    cluster: false,
-    publish: async (_channel, payload) => {
-      const request = decodeRequest(payload);
-      if (!(request instanceof ProtocolError) && "requestId" in request && request.requestId) {
-        published.push(request.requestId);
-      }
-    },
-    numsub: async () => [counts.servers, counts.own],
-    listen: (next) => {
-      sink = next;
-    },
-    subscribe: async () => {},
-    unsubscribe: async () => {},
-    psubscribe: async () => {},
-    punsubscribe: async () => {},
-    onError: () => () => {},
-    onReady: (listener) => {
-      ready.add(listener);
-      return () => ready.delete(listener);
-    },
-    errorListenerCount: () => 1,
-    state: () => state,
-  };
+  fake.numsub = () => [counts.servers, counts.own];
+  const seam = fake.seam;
   const subs = new Subscriptions(seam);
   const requests = new Requests({
     pub: seam,
@@ -62,16 +28,21 @@ function setup(options: { maxConcurrent?: number; maxPending?: number } = {}) {
     recountMs: 20,
   });
   const answer = (requestId: string, rooms: string[] = ["r"]) =>
-    sink?.message(
-      channels.nodeResponse(UID),
-      Buffer.from(encodeResponse({ type: RequestType.ALL_ROOMS, requestId, rooms }) as string),
-    );
+    fake.deliver(channels.nodeResponse(UID), encodeResponse({ type: RequestType.ALL_ROOMS, requestId, rooms }));
+  // our subscriber went away and came back
   const reconnect = () => {
-    state = "down";
-    state = "ready";
-    for (const l of [...ready]) l();
+    fake.set("down");
+    fake.set("ready");
   };
-  return { requests, counts, published, answer, reconnect };
+  // the ids of the requests published so far
+  const ids = () =>
+    fake.published.flatMap(([, payload]) => {
+      const request = decodeRequest(payload);
+      return !(request instanceof ProtocolError) && "requestId" in request && request.requestId
+        ? [request.requestId]
+        : [];
+    });
+  return { requests, counts, ids, answer, reconnect };
 }
 
 const allRooms = (timeoutMs = 2000) => ({
@@ -92,8 +63,8 @@ const allRooms = (timeoutMs = 2000) => ({
 });
 
 async function published(t: ReturnType<typeof setup>, n: number): Promise<string[]> {
-  for (let i = 0; i < 100 && t.published.length < n; i++) await new Promise((r) => setImmediate(r));
-  return t.published;
+  for (let i = 0; i < 100 && t.ids().length < n; i++) await new Promise((r) => setImmediate(r));
+  return t.ids();
 }
 
 test("complete once every other server answered; the count includes this one (self: 1)", async () => {
@@ -136,7 +107,7 @@ test("at most maxConcurrent queries are in flight; the next one goes when one co
   const results = [t.requests.run(allRooms()), t.requests.run(allRooms()), t.requests.run(allRooms())];
   const first = await published(t, 2);
   await new Promise((r) => setTimeout(r, 30));
-  assert.equal(t.published.length, 2, "the third waits for a slot");
+  assert.equal(t.ids().length, 2, "the third waits for a slot");
   for (const id of first) {
     t.answer(id, ["x"]);
     t.answer(id, ["y"]);
@@ -169,5 +140,5 @@ test("close() fails the queries waiting for a slot without publishing them", asy
   const settled = await failed;
   assert.ok(settled.every((r) => r.status === "rejected"));
   await new Promise((r) => setTimeout(r, 20));
-  assert.equal(t.published.length, 1, "only the query that had its slot was published");
+  assert.equal(t.ids().length, 1, "only the query that had its slot was published");
 });

@@ -3,47 +3,8 @@
 // clients are in redis-client.test.ts and the adapter's suites.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ConnectionState, PubSubSink, RedisSeam } from "../src/index.js";
 import { Subscriptions } from "../src/index.js";
-
-function fakeSeam(initial: ConnectionState = "ready") {
-  let state = initial;
-  let sink: PubSubSink | undefined;
-  const ready = new Set<() => void>();
-  const commands: string[] = [];
-  const record = (name: string) => async (names: readonly string[]) => {
-    commands.push(`${name} ${names.join(" ")}`);
-  };
-  const seam: RedisSeam = {
-    library: "node-redis",
-    cluster: false,
-    publish: async () => {},
-    numsub: async (channels) => channels.map(() => 0),
-    listen: (next) => {
-      sink = next;
-    },
-    subscribe: record("SUBSCRIBE"),
-    unsubscribe: record("UNSUBSCRIBE"),
-    psubscribe: record("PSUBSCRIBE"),
-    punsubscribe: record("PUNSUBSCRIBE"),
-    onError: () => () => {},
-    onReady: (listener) => {
-      ready.add(listener);
-      return () => ready.delete(listener);
-    },
-    errorListenerCount: () => 1,
-    state: () => state,
-  };
-  return {
-    seam,
-    commands,
-    deliver: (channel: string, message: string) => sink?.message(channel, Buffer.from(message)),
-    set(next: ConnectionState) {
-      state = next;
-      if (next === "ready") for (const l of [...ready]) l();
-    },
-  };
-}
+import { fakeSeam } from "./helpers.js";
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
